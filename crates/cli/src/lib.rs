@@ -1,0 +1,67 @@
+//! The carepanel command line: `policy` and `what-if` today; serve, migrate, demo, audit and
+//! backup join as the storage and web layers land.
+
+mod policy_cmd;
+
+use anyhow::{Context, Result};
+use std::path::PathBuf;
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "carepanel", version, about = "Resource panels for children's services, run from each council's terms of reference")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check and show policy files.
+    #[command(subcommand)]
+    Policy(policy_cmd::PolicyCommand),
+}
+
+/// Exit code 2: the question could not be asked (bad input), as distinct from a "no" answer.
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(EXIT_BAD_INPUT)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Policy(cmd) => policy_cmd::run(cmd),
+    }
+}
+
+/// The policy files in `dir` (default `policies/`, or `CAREPANEL_POLICIES`).
+pub fn policy_files(dir: Option<PathBuf>) -> Result<Vec<PathBuf>> {
+    let dir = dir
+        .or_else(|| std::env::var_os("CAREPANEL_POLICIES").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("policies"));
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .with_context(|| format!("cannot read the policy directory {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
