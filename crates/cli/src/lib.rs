@@ -1,16 +1,28 @@
 //! The carepanel command line: `policy` and `what-if` today; serve, migrate, demo, audit and
 //! backup join as the storage and web layers land.
 
+mod context;
 mod policy_cmd;
+mod whatif_cmd;
 
 use anyhow::{Context, Result};
-use std::path::PathBuf;
 use clap::{Parser, Subcommand};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "carepanel", version, about = "Resource panels for children's services, run from each council's terms of reference")]
+#[command(
+    name = "carepanel",
+    version,
+    about = "Resource panels for children's services, run from each council's terms of reference"
+)]
 pub struct Cli {
+    /// The directory of policy files (default: ./policies, or CAREPANEL_POLICIES).
+    #[arg(long, global = true)]
+    policies: Option<PathBuf>,
+    /// A bank-holiday file in the gov.uk bank-holidays.json format (default: the one shipped).
+    #[arg(long, global = true)]
+    bank_holidays: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -20,10 +32,22 @@ enum Command {
     /// Check and show policy files.
     #[command(subcommand)]
     Policy(policy_cmd::PolicyCommand),
+    /// Answer a policy question: schedule, authority, review, meetings.
+    #[command(subcommand, name = "what-if")]
+    WhatIf(whatif_cmd::WhatIf),
 }
 
 /// Exit code 2: the question could not be asked (bad input), as distinct from a "no" answer.
 pub const EXIT_BAD_INPUT: u8 = 2;
+
+/// Input that cannot be answered; reported with exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BadInput(String);
+
+pub fn bad(message: impl Into<String>) -> BadInput {
+    BadInput(message.into())
+}
 
 pub fn run() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -48,7 +72,12 @@ pub fn run() -> ExitCode {
 
 fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Policy(cmd) => policy_cmd::run(cmd),
+        Command::Policy(cmd) => policy_cmd::run(cmd, cli.policies, cli.bank_holidays),
+        Command::WhatIf(cmd) => {
+            let loaded = context::load(cli.policies, cli.bank_holidays)?;
+            whatif_cmd::run(&loaded, cmd)?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
