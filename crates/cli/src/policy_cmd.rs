@@ -3,9 +3,7 @@
 use crate::bad;
 use anyhow::{Context, Result};
 use carepanel_domain::authority::situations;
-use carepanel_domain::policy::{
-    Pattern, ReviewKind, parse_policy, weekday_name,
-};
+use carepanel_domain::policy::{Pattern, ReviewKind, parse_policy, weekday_name};
 use carepanel_domain::schedule::Scheduler;
 use carepanel_domain::whatif;
 use chrono::{Duration, Local};
@@ -183,22 +181,49 @@ fn show(loaded: &crate::context::Loaded, id: &str, json: bool, from: Option<Stri
             .unwrap_or_default(),
         m.on_bank_holiday
     )?;
-    writeln!(o, "Cancelled only with the agreement of: {}", roles(&m.cancellation_authorisers, ", "))?;
-    writeln!(o, "Cut-off: {}. Late: {:?}.", sched.cutoff_rule_text(), panel.cutoff.late)?;
+    writeln!(
+        o,
+        "Cancelled only with the agreement of: {}",
+        roles(&m.cancellation_authorisers, ", ")
+    )?;
+    writeln!(
+        o,
+        "Cut-off: {}. Late: {:?}.",
+        sched.cutoff_rule_text(),
+        panel.cutoff.late
+    )?;
     for a in &panel.cutoff.accept_late {
-        writeln!(o, "  Accepted after the cut-off: {:?}, listed as {:?} ({})", a.kind, a.listed_as, a.requirement)?;
+        writeln!(
+            o,
+            "  Accepted after the cut-off: {:?}, listed as {:?} ({})",
+            a.kind, a.listed_as, a.requirement
+        )?;
     }
     match &panel.papers {
-        Some(p) => writeln!(o, "Papers circulated {} working days before ({})", p.working_days_before, p.requirement)?,
-        None => writeln!(o, "Papers: no circulation date set by the terms of reference")?,
+        Some(p) => writeln!(
+            o,
+            "Papers circulated {} working days before ({})",
+            p.working_days_before, p.requirement
+        )?,
+        None => writeln!(
+            o,
+            "Papers: no circulation date set by the terms of reference"
+        )?,
     }
     let cap = &panel.capacity;
     writeln!(
         o,
         "Capacity: {} item(s){}{}; when full: {:?}",
-        cap.max_items.map_or("no maximum of".to_string(), |x| format!("at most {x}")),
-        cap.slot_minutes.map(|s| format!(", {s}-minute slots")).unwrap_or_default(),
-        if cap.reserved_minutes > 0 { format!(", {} minutes reserved", cap.reserved_minutes) } else { String::new() },
+        cap.max_items
+            .map_or("no maximum of".to_string(), |x| format!("at most {x}")),
+        cap.slot_minutes
+            .map(|s| format!(", {s}-minute slots"))
+            .unwrap_or_default(),
+        if cap.reserved_minutes > 0 {
+            format!(", {} minutes reserved", cap.reserved_minutes)
+        } else {
+            String::new()
+        },
         cap.when_full
     )?;
     writeln!(o, "Chair: {}", roles(&panel.chair.eligible, ", else "))?;
@@ -208,7 +233,11 @@ fn show(loaded: &crate::context::Loaded, id: &str, json: bool, from: Option<Stri
         }
     }
     if let Some(a) = &panel.absence {
-        writeln!(o, "Absence: notify at least {} hours before ({})", a.notice_hours, a.requirement)?;
+        writeln!(
+            o,
+            "Absence: notify at least {} hours before ({})",
+            a.notice_hours, a.requirement
+        )?;
     }
     writeln!(o, "\nNext five meetings from {from}:")?;
     for n in &next {
@@ -243,15 +272,26 @@ fn show(loaded: &crate::context::Loaded, id: &str, json: bool, from: Option<Stri
                 ReviewKind::WorkerReminder => "worker reminded to re-refer within",
                 ReviewKind::None => "no review",
             };
-            format!("{kind}{}", r.interval.as_ref().map(|i| format!(" {i}")).unwrap_or_default())
+            format!(
+                "{kind}{}",
+                r.interval
+                    .as_ref()
+                    .map(|i| format!(" {i}"))
+                    .unwrap_or_default()
+            )
         });
         writeln!(
             o,
             "  {} [{}]{}{}; review: {review}",
             c.label,
             c.id,
-            c.part.as_ref().map(|p| format!(" (part {p})")).unwrap_or_default(),
-            c.panel_threshold_over.map(|t| format!("; comes to panel over {t}")).unwrap_or_default()
+            c.part
+                .as_ref()
+                .map(|p| format!(" (part {p})"))
+                .unwrap_or_default(),
+            c.panel_threshold_over
+                .map(|t| format!("; comes to panel over {t}"))
+                .unwrap_or_default()
         )?;
     }
     if !panel.out_of_remit.is_empty() {
@@ -265,7 +305,13 @@ fn show(loaded: &crate::context::Loaded, id: &str, json: bool, from: Option<Stri
         writeln!(o, "  none beyond the referrer")?;
     }
     for s in &panel.signoffs {
-        writeln!(o, "  [{}] {} ({})", s.id, roles(&s.chain, ", then "), s.requirement)?;
+        writeln!(
+            o,
+            "  [{}] {} ({})",
+            s.id,
+            roles(&s.chain, ", then "),
+            s.requirement
+        )?;
     }
     if !panel.documents.is_empty() {
         writeln!(o, "\nDocuments:")?;
@@ -275,8 +321,14 @@ fn show(loaded: &crate::context::Loaded, id: &str, json: bool, from: Option<Stri
                 "  {} [{}]{}{}",
                 d.label,
                 d.id,
-                d.max_age_months.map(|m| format!(", dated within {m} months")).unwrap_or_default(),
-                if d.blocks_listing { ", needed by the cut-off" } else { "" }
+                d.max_age_months
+                    .map(|m| format!(", dated within {m} months"))
+                    .unwrap_or_default(),
+                if d.blocks_listing {
+                    ", needed by the cut-off"
+                } else {
+                    ""
+                }
             )?;
         }
     }
@@ -315,9 +367,21 @@ fn show(loaded: &crate::context::Loaded, id: &str, json: bool, from: Option<Stri
                 "  [{}] situation {}{}: {who}{}{}",
                 a.id,
                 a.situation,
-                if band.is_empty() { String::new() } else { format!(" ({band})") },
-                if a.in_absence.is_empty() { String::new() } else { format!("; in their absence {}", roles(&a.in_absence, " or ")) },
-                if a.interim { "; until the next meeting, then ratified" } else { "" }
+                if band.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({band})")
+                },
+                if a.in_absence.is_empty() {
+                    String::new()
+                } else {
+                    format!("; in their absence {}", roles(&a.in_absence, " or "))
+                },
+                if a.interim {
+                    "; until the next meeting, then ratified"
+                } else {
+                    ""
+                }
             )?;
         }
     }
@@ -325,7 +389,11 @@ fn show(loaded: &crate::context::Loaded, id: &str, json: bool, from: Option<Stri
     writeln!(
         o,
         "\nBetween meetings: {} ({})",
-        if e.interim_allowed { "interim decisions allowed, ratified at the next meeting" } else { "no interim route" },
+        if e.interim_allowed {
+            "interim decisions allowed, ratified at the next meeting"
+        } else {
+            "no interim route"
+        },
         e.requirement
     )?;
     writeln!(o, "Reviews booked: {:?}", panel.reviews.booking)?;
@@ -340,7 +408,12 @@ fn show(loaded: &crate::context::Loaded, id: &str, json: bool, from: Option<Stri
     writeln!(
         o,
         "Category ids: {}",
-        panel.categories.iter().map(|c| c.id.as_str()).collect::<Vec<_>>().join(", ")
+        panel
+            .categories
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     )?;
     print!("{o}");
     Ok(())

@@ -146,7 +146,9 @@ pub fn run(loaded: &Loaded, cmd: WhatIf) -> Result<()> {
                     "Meeting: {}\nCut-off: {}\nPapers due: {}\nLate: {}{}\n{}",
                     a.meeting,
                     a.cutoff,
-                    a.papers_due.as_deref().unwrap_or("not set by the terms of reference"),
+                    a.papers_due
+                        .as_deref()
+                        .unwrap_or("not set by the terms of reference"),
                     if a.late { "yes" } else { "no" },
                     a.accepted_late_as
                         .map(|x| format!(" (accepted as {x})"))
@@ -167,14 +169,9 @@ pub fn run(loaded: &Loaded, cmd: WhatIf) -> Result<()> {
             let amount = amount
                 .map(|a| Money::parse(&a).map_err(|e| bad(format!("--amount: {e}"))))
                 .transpose()?;
-            let answer = whatif::authority(
-                &sched,
-                amount,
-                &approver,
-                situation.as_deref(),
-                child_age,
-            )
-            .map_err(|e| bad(e.to_string()))?;
+            let answer =
+                whatif::authority(&sched, amount, &approver, situation.as_deref(), child_age)
+                    .map_err(|e| bad(e.to_string()))?;
             print(json, &answer, |a| {
                 format!(
                     "{} (rule {}; required: {})\n{}",
@@ -208,8 +205,7 @@ pub fn run(loaded: &Loaded, cmd: WhatIf) -> Result<()> {
                     .into());
                 }
             };
-            let answer =
-                whatif::review(&sched, decided, &basis).map_err(|e| bad(e.to_string()))?;
+            let answer = whatif::review(&sched, decided, &basis).map_err(|e| bad(e.to_string()))?;
             print(json, &answer, |a| {
                 format!(
                     "Review due: {}\nMeeting: {}\n{}",
@@ -247,7 +243,10 @@ pub fn run(loaded: &Loaded, cmd: WhatIf) -> Result<()> {
                             m.cutoff,
                             m.papers_due.as_deref().unwrap_or("-"),
                             m.chair,
-                            m.note.as_ref().map(|n| format!("\n    {n}")).unwrap_or_default()
+                            m.note
+                                .as_ref()
+                                .map(|n| format!("\n    {n}"))
+                                .unwrap_or_default()
                         )
                     })
                     .collect::<Vec<_>>()

@@ -105,7 +105,8 @@ pub fn plan(panel: &Panel, start: NaiveDateTime, candidates: &[Candidate]) -> Ag
         if units_used >= w {
             warnings.push(format!(
                 "{units_used} of {} places are booked: the agenda is at its warning level (AGD-01)",
-                cap.max_items.map_or("unlimited".to_string(), |m| m.to_string())
+                cap.max_items
+                    .map_or("unlimited".to_string(), |m| m.to_string())
             ));
         }
     }

@@ -268,10 +268,11 @@ pub fn check(
     let required_role = rule.any_of.join(" or ");
     let direct = rule.any_of.iter().any(|r| holder_covers(r));
     let absent = !direct
-        && rule
-            .in_absence
-            .iter()
-            .any(|r| q.approver_roles.iter().any(|h| h == r || policy.role_covers(h, r)));
+        && rule.in_absence.iter().any(|r| {
+            q.approver_roles
+                .iter()
+                .any(|h| h == r || policy.role_covers(h, r))
+        });
     let validity = if rule.interim {
         " The approval lasts only until the next meeting, where it is listed for ratification."
     } else {

@@ -334,18 +334,32 @@ mod tests {
             age_on(dob, d("2026-02-28"), LeapDayBirthday::FirstMarch),
             13
         );
-        assert_eq!(age_on(dob, d("2026-03-01"), LeapDayBirthday::FirstMarch), 14);
+        assert_eq!(
+            age_on(dob, d("2026-03-01"), LeapDayBirthday::FirstMarch),
+            14
+        );
         assert_eq!(
             age_on(dob, d("2026-02-28"), LeapDayBirthday::TwentyEighthFebruary),
             14
         );
-        assert_eq!(age_on(dob, d("2028-02-29"), LeapDayBirthday::FirstMarch), 16);
         assert_eq!(
-            age_on(d("2010-06-15"), d("2026-06-14"), LeapDayBirthday::FirstMarch),
+            age_on(dob, d("2028-02-29"), LeapDayBirthday::FirstMarch),
+            16
+        );
+        assert_eq!(
+            age_on(
+                d("2010-06-15"),
+                d("2026-06-14"),
+                LeapDayBirthday::FirstMarch
+            ),
             15
         );
         assert_eq!(
-            age_on(d("2010-06-15"), d("2026-06-15"), LeapDayBirthday::FirstMarch),
+            age_on(
+                d("2010-06-15"),
+                d("2026-06-15"),
+                LeapDayBirthday::FirstMarch
+            ),
             16
         );
         assert_eq!(

@@ -146,10 +146,7 @@ pub fn check(
     }
     if input.is_ratification
         && !panel.emergency.ratification_outcomes.is_empty()
-        && !panel
-            .emergency
-            .ratification_outcomes
-            .contains(&outcome.id)
+        && !panel.emergency.ratification_outcomes.contains(&outcome.id)
     {
         errors.push(ferr(
             "outcome",
@@ -196,7 +193,10 @@ pub fn check(
     if !approves && !input.resources.is_empty() {
         errors.push(ferr(
             "resources",
-            format!("'{}' approves no resources; remove them or choose an approving outcome", outcome.label),
+            format!(
+                "'{}' approves no resources; remove them or choose an approving outcome",
+                outcome.label
+            ),
             "DEC-03",
         ));
     }
@@ -206,7 +206,11 @@ pub fn check(
     for (n, r) in input.resources.iter().enumerate() {
         let f = |k: &str| format!("resources[{n}].{k}");
         if r.description.trim().is_empty() {
-            errors.push(ferr(f("description"), "Enter what the resource is", "DEC-03"));
+            errors.push(ferr(
+                f("description"),
+                "Enter what the resource is",
+                "DEC-03",
+            ));
         }
         if r.weekly_cost.is_none() && r.one_off_cost.is_none() {
             errors.push(ferr(
@@ -215,7 +219,10 @@ pub fn check(
                 "FIN-01",
             ));
         }
-        for (k, m) in [("weekly_cost", r.weekly_cost), ("one_off_cost", r.one_off_cost)] {
+        for (k, m) in [
+            ("weekly_cost", r.weekly_cost),
+            ("one_off_cost", r.one_off_cost),
+        ] {
             if m.is_some_and(|m| m < Money::ZERO) {
                 errors.push(ferr(f(k), "A cost cannot be negative", "FIN-01"));
             }
@@ -252,10 +259,18 @@ pub fn check(
     }
     for (n, a) in input.actions.iter().enumerate() {
         if a.description.trim().is_empty() {
-            errors.push(ferr(format!("actions[{n}].description"), "Enter the action", "ACT-01"));
+            errors.push(ferr(
+                format!("actions[{n}].description"),
+                "Enter the action",
+                "ACT-01",
+            ));
         }
         if a.owner.trim().is_empty() {
-            errors.push(ferr(format!("actions[{n}].owner"), "Enter who owns the action", "ACT-01"));
+            errors.push(ferr(
+                format!("actions[{n}].owner"),
+                "Enter who owns the action",
+                "ACT-01",
+            ));
         }
         match a.due {
             None => errors.push(ferr(
@@ -276,7 +291,11 @@ pub fn check(
         .and_then(|c| c.review.as_ref())
         .is_some_and(|r| r.kind == ReviewKind::ChairDirected && approves);
     if (outcome.requires_return || category_needs_return) && input.return_date.is_none() {
-        let req = if category_needs_return { "DEC-10" } else { "REV-05" };
+        let req = if category_needs_return {
+            "DEC-10"
+        } else {
+            "REV-05"
+        };
         errors.push(ferr(
             "return_date",
             "Enter the date the case returns to panel",

@@ -46,7 +46,9 @@ pub enum InterimError {
     Refused { reason: String, rule: String },
     #[error("say why this could not wait for the next meeting (EMG-01)")]
     NoUrgency,
-    #[error("record why the {primary} is absent: approving in their absence must be recorded (AUTH-12)")]
+    #[error(
+        "record why the {primary} is absent: approving in their absence must be recorded (AUTH-12)"
+    )]
     AbsenceNotRecorded { primary: String },
     #[error("{0}")]
     Schedule(#[from] crate::schedule::ScheduleError),

@@ -19,17 +19,35 @@ pub enum Rejection {
 pub enum ReferralState {
     Draft,
     /// Waiting for the sign-off at `step` (0-based) of the chain.
-    AwaitingSignOff { step: usize },
+    AwaitingSignOff {
+        step: usize,
+    },
     /// Returned by a signatory with comments; the referrer edits and sends again.
-    Returned { by_role: String, comments: String },
+    Returned {
+        by_role: String,
+        comments: String,
+    },
     /// Complete and signed; the time that counts for deadlines is set (REF-20).
     Submitted,
-    Listed { meeting: String },
-    Deferred { to_meeting: String, reason: String },
-    Heard { meeting: String },
-    Decided { meeting: String },
-    Withdrawn { reason: String },
-    Rejected { reason: Rejection },
+    Listed {
+        meeting: String,
+    },
+    Deferred {
+        to_meeting: String,
+        reason: String,
+    },
+    Heard {
+        meeting: String,
+    },
+    Decided {
+        meeting: String,
+    },
+    Withdrawn {
+        reason: String,
+    },
+    Rejected {
+        reason: Rejection,
+    },
 }
 
 /// Something that happens to a referral.
@@ -37,22 +55,38 @@ pub enum ReferralState {
 pub enum Event {
     /// The referrer sends the referral on: to the first signatory, or straight to submitted
     /// when the chain is empty.
-    Send { chain_len: usize, ready: bool },
+    Send {
+        chain_len: usize,
+        ready: bool,
+    },
     /// A signatory in `role` approves.
-    SignOff { role: String, chain: Vec<String> },
+    SignOff {
+        role: String,
+        chain: Vec<String>,
+    },
     /// A signatory returns it with comments.
-    Return { role: String, comments: String },
+    Return {
+        role: String,
+        comments: String,
+    },
     /// The referrer takes a returned referral back into draft.
     Reopen,
-    List { meeting: String },
+    List {
+        meeting: String,
+    },
     /// The chair or coordinator moves it to a later meeting (SCHED-08, AGD-02 roll-over).
-    Defer { to_meeting: String, reason: String },
+    Defer {
+        to_meeting: String,
+        reason: String,
+    },
     /// The chair removes it from the agenda (AGD-04) or rejects it as late, incomplete or
     /// unsigned (SIGN-08).
     Reject(Rejection),
     Hear,
     Decide,
-    Withdraw { reason: String },
+    Withdraw {
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -296,12 +330,7 @@ mod tests {
             }
         );
         assert!(s.is_final());
-        assert!(
-            s.apply(Event::Withdraw {
-                reason: "x".into()
-            })
-            .is_err()
-        );
+        assert!(s.apply(Event::Withdraw { reason: "x".into() }).is_err());
     }
 
     #[test]
@@ -369,11 +398,7 @@ mod tests {
             meeting: "m".into(),
         };
         assert!(
-            heard
-                .apply(Event::Withdraw {
-                    reason: "x".into()
-                })
-                .is_err(),
+            heard.apply(Event::Withdraw { reason: "x".into() }).is_err(),
             "a heard item is decided or deferred, not withdrawn"
         );
     }

@@ -106,7 +106,9 @@ impl Money {
 fn valid_grouping(text: &str) -> bool {
     let whole = text.split('.').next().unwrap_or("");
     let groups: Vec<&str> = whole.split(',').collect();
-    groups.first().is_some_and(|g| !g.is_empty() && g.len() <= 3)
+    groups
+        .first()
+        .is_some_and(|g| !g.is_empty() && g.len() <= 3)
         && groups.iter().skip(1).all(|g| g.len() == 3)
 }
 
@@ -139,7 +141,9 @@ impl<'de> Deserialize<'de> for Money {
         impl serde::de::Visitor<'_> for Visitor {
             type Value = Money;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an amount in pounds and pence written as a string, for example \"1000.00\"")
+                f.write_str(
+                    "an amount in pounds and pence written as a string, for example \"1000.00\"",
+                )
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Money, E> {
                 Money::parse(v).map_err(E::custom)
@@ -179,7 +183,9 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_money() {
-        for bad in ["", "abc", "10.123", "1,00", "12.", ".5", "1e3", "1 000", "NaN"] {
+        for bad in [
+            "", "abc", "10.123", "1,00", "12.", ".5", "1e3", "1 000", "NaN",
+        ] {
             assert!(Money::parse(bad).is_err(), "{bad} should be refused");
         }
     }

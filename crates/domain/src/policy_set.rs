@@ -41,10 +41,7 @@ impl PolicySet {
                                 line: None,
                                 column: None,
                                 key: "panels.id".into(),
-                                message: format!(
-                                    "panel '{}' is also defined in {other}",
-                                    panel.id
-                                ),
+                                message: format!("panel '{}' is also defined in {other}", panel.id),
                                 allowed: None,
                             });
                         }

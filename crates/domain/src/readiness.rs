@@ -393,10 +393,7 @@ pub fn missing(ctx: &Context<'_>) -> Vec<Missing> {
             out.push(Missing {
                 kind: MissingKind::SignOff,
                 id: role.clone(),
-                message: format!(
-                    "Sign-off by the {} is needed",
-                    ctx.policy.role_label(role)
-                ),
+                message: format!("Sign-off by the {} is needed", ctx.policy.role_label(role)),
                 requirement: signoffs.requirement.clone(),
                 blocks_listing: true,
             });

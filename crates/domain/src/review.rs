@@ -84,10 +84,7 @@ pub fn review(
         }
         ReviewBasis::Until(end) => {
             if *end < decided {
-                return Err(ReviewError::EndsBeforeDecision {
-                    end: *end,
-                    decided,
-                });
+                return Err(ReviewError::EndsBeforeDecision { end: *end, decided });
             }
             let meeting = book(*end);
             Ok(ReviewAnswer {

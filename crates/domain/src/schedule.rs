@@ -267,10 +267,10 @@ impl<'a> Scheduler<'a> {
 
     /// Papers circulation date (PAP-01); none where the terms of reference set none.
     pub fn papers_due(&self, date: NaiveDate) -> Option<NaiveDate> {
-        self.panel
-            .papers
-            .as_ref()
-            .map(|p| self.calendar.working_days_before(date, p.working_days_before))
+        self.panel.papers.as_ref().map(|p| {
+            self.calendar
+                .working_days_before(date, p.working_days_before)
+        })
     }
 
     /// The chair (or co-chairs) for the week of `date`: the rota advances by calendar week

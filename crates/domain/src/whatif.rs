@@ -3,9 +3,9 @@
 
 use crate::authority::{self, AuthorityQuestion};
 use crate::money::Money;
+use crate::policy::LateListing;
 use crate::review::{self, ReviewBasis};
 use crate::schedule::{Scheduler, SubmissionKind, iso_minute};
-use crate::policy::LateListing;
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 

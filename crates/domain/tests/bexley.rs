@@ -33,7 +33,9 @@ fn b5_sched_01_monday_cutoff_for_thursday_moved_back_over_bank_holidays() {
 #[test]
 fn b5_sign_08_late_referrals_go_to_the_chair_with_the_next_on_time_thursday_offered() {
     let s = sched("bexley-rcp");
-    let l = s.listing(t("2026-12-01T09:00"), SubmissionKind::default()).unwrap();
+    let l = s
+        .listing(t("2026-12-01T09:00"), SubmissionKind::default())
+        .unwrap();
     assert!(l.late);
     assert!(l.chair_to_decide);
     assert_eq!(l.meeting.date, d("2026-12-10"));
@@ -102,7 +104,12 @@ fn b5_ref_06_projected_costs_are_capped_at_52_weeks_with_a_note() {
     let within = project(Money::from_pounds(250), 40, p.decision.projection_cap_weeks).unwrap();
     assert_eq!(within.total, Money::from_pounds(10_000));
     assert!(!within.capped);
-    let capped = project(Money::parse("333.33").unwrap(), 60, p.decision.projection_cap_weeks).unwrap();
+    let capped = project(
+        Money::parse("333.33").unwrap(),
+        60,
+        p.decision.projection_cap_weeks,
+    )
+    .unwrap();
     assert_eq!(capped.total, Money::parse("17333.16").unwrap());
     assert!(capped.capped);
     assert!(capped.note.unwrap().contains("52 weeks"));
@@ -167,7 +174,11 @@ fn b5_ref_17_leaving_care_after_the_last_lac_review_and_before_the_18th_birthday
         .map(|m| m.id)
         .collect::<Vec<_>>()
     };
-    assert!(at("2026-12-03", &f).is_empty(), "{:?}", at("2026-12-03", &f));
+    assert!(
+        at("2026-12-03", &f).is_empty(),
+        "{:?}",
+        at("2026-12-03", &f)
+    );
     // On the 18th birthday the panel is too late.
     assert_eq!(
         at("2026-12-10", &f),
@@ -198,8 +209,18 @@ fn b5_dec_01_dec_04_outcomes_are_bexleys_and_an_alternate_needs_its_resource() {
         rationale: "In-house provision meets the need".into(),
         ..Default::default()
     };
-    let errors = decision::check(p, Some("support-package-over-1000"), d("2026-12-03"), &input).unwrap_err();
-    assert!(errors.iter().any(|e| e.field == "resources" && e.requirement == "DEC-04"));
+    let errors = decision::check(
+        p,
+        Some("support-package-over-1000"),
+        d("2026-12-03"),
+        &input,
+    )
+    .unwrap_err();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.field == "resources" && e.requirement == "DEC-04")
+    );
 }
 
 #[test]
@@ -281,7 +302,12 @@ fn b5_mem_03_mem_06_chair_fallback_and_declared_interests() {
         ("vs", "virtual-school-rep"),
     ]);
     let none: Vec<Declaration> = Vec::new();
-    assert_eq!(participation(policy, p, &all, &none, "item1").chair.as_deref(), Some("dd"));
+    assert_eq!(
+        participation(policy, p, &all, &none, "item1")
+            .chair
+            .as_deref(),
+        Some("dd")
+    );
     // The chair declares an interest in item 1: the vice chair chairs it, and the DD takes no part.
     let decl = vec![Declaration {
         person: "dd".into(),
@@ -292,10 +318,20 @@ fn b5_mem_03_mem_06_chair_fallback_and_declared_interests() {
     assert_eq!(part.chair.as_deref(), Some("vice"));
     assert!(part.excluded.iter().any(|(who, _)| who == "dd"));
     assert!(!part.deciding.contains(&"dd".to_string()));
-    assert_eq!(participation(policy, p, &all, &decl, "item2").chair.as_deref(), Some("dd"));
+    assert_eq!(
+        participation(policy, p, &all, &decl, "item2")
+            .chair
+            .as_deref(),
+        Some("dd")
+    );
     // Without the DD and vice chair, another Head of Service chairs.
     let fallback = people(&[("hos", "head-of-service"), ("vs", "virtual-school-rep")]);
-    assert_eq!(participation(policy, p, &fallback, &none, "i").chair.as_deref(), Some("hos"));
+    assert_eq!(
+        participation(policy, p, &fallback, &none, "i")
+            .chair
+            .as_deref(),
+        Some("hos")
+    );
     // No eligible chair: the meeting cannot open.
     let nobody = people(&[("vs", "virtual-school-rep")]);
     let part = participation(policy, p, &nobody, &none, "i");
@@ -306,9 +342,14 @@ fn b5_mem_03_mem_06_chair_fallback_and_declared_interests() {
 #[test]
 fn b5_cal_07_cancelling_needs_the_chair_and_items_roll_on() {
     let (_, p) = panel("bexley-rcp");
-    assert_eq!(p.meetings.cancellation_authorisers, roles(&["deputy-director"]));
+    assert_eq!(
+        p.meetings.cancellation_authorisers,
+        roles(&["deputy-director"])
+    );
     let s = sched("bexley-rcp").with_cancelled([d("2026-12-03")]);
-    let l = s.listing(t("2026-11-30T10:00"), SubmissionKind::default()).unwrap();
+    let l = s
+        .listing(t("2026-11-30T10:00"), SubmissionKind::default())
+        .unwrap();
     assert_eq!(l.meeting.date, d("2026-12-10"));
 }
 

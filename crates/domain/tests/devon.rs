@@ -19,12 +19,20 @@ fn roles(r: &[&str]) -> Vec<String> {
 fn b4_cal_04_thursday_1700_before_the_tuesday_panel() {
     let s = sched("devon-prp");
     let m = &s.meetings(d("2026-11-30"), d("2026-12-06"))[0];
-    assert_eq!(m.start, t("2026-12-01T09:30"), "Proposed: Tuesday morning at 09:30");
+    assert_eq!(
+        m.start,
+        t("2026-12-01T09:30"),
+        "Proposed: Tuesday morning at 09:30"
+    );
     assert_eq!(m.cutoff, t("2026-11-26T17:00"));
     assert_eq!(m.papers_due, None, "no circulation date is stated");
-    let on_time = s.listing(t("2026-11-26T17:00"), SubmissionKind::default()).unwrap();
+    let on_time = s
+        .listing(t("2026-11-26T17:00"), SubmissionKind::default())
+        .unwrap();
     assert_eq!(on_time.meeting.date, d("2026-12-01"));
-    let late = s.listing(t("2026-11-26T17:01"), SubmissionKind::default()).unwrap();
+    let late = s
+        .listing(t("2026-11-26T17:01"), SubmissionKind::default())
+        .unwrap();
     assert_eq!(late.meeting.date, d("2026-12-08"));
     assert!(late.late);
 }
@@ -40,9 +48,14 @@ fn b4_cal_06_bank_holiday_tuesday_2027_12_28_is_skipped_and_items_roll() {
     assert_eq!(ms[1].date, d("2028-01-04"));
     assert_eq!(ms[1].cutoff, t("2027-12-30T17:00"));
     // A referral that would have gone to 28 December goes to 4 January.
-    let l = s.listing(t("2027-12-22T12:00"), SubmissionKind::default()).unwrap();
+    let l = s
+        .listing(t("2027-12-22T12:00"), SubmissionKind::default())
+        .unwrap();
     assert_eq!(l.meeting.date, d("2028-01-04"));
-    assert!(!l.late, "it met the cut-off of the meeting it is listed for");
+    assert!(
+        !l.late,
+        "it met the cut-off of the meeting it is listed for"
+    );
 }
 
 #[test]
@@ -65,7 +78,8 @@ fn b4_mem_02_chaired_by_head_of_service_or_deputy_director_on_rota() {
 fn s20_facts(dob: &str, bridges: &str) -> carepanel_domain::readiness::ReferralFacts {
     let mut f = complete_facts("devon-prp", "s20-accommodation");
     f.child.date_of_birth = Some(d(dob));
-    f.answers.insert("bridges_involvement".into(), text(bridges));
+    f.answers
+        .insert("bridges_involvement".into(), text(bridges));
     f.answers.remove("exceptional_circumstances");
     f
 }
@@ -90,7 +104,10 @@ fn b4_auth_08_s20_for_ages_11_to_16_needs_bridges_or_a_deputy_director_exception
     let sixteen = s20_facts("2009-12-02", "no");
     assert_eq!(
         check_ready(&sixteen),
-        vec!["exceptional_circumstances".to_string(), "s20-bridges-11-16".to_string()]
+        vec![
+            "exceptional_circumstances".to_string(),
+            "s20-bridges-11-16".to_string()
+        ]
     );
     // The same child with Bridges involvement is ready.
     assert!(check_ready(&s20_facts("2009-12-02", "yes")).is_empty());
@@ -102,10 +119,15 @@ fn b4_auth_08_s20_for_ages_11_to_16_needs_bridges_or_a_deputy_director_exception
     assert!(check_ready(&s20_facts("2015-12-02", "no")).is_empty());
     // Exceptional circumstances with Deputy Director approval.
     let mut exception = s20_facts("2012-05-05", "no");
-    exception
-        .answers
-        .insert("exceptional_circumstances".into(), text("Immediate risk at home"));
-    assert_eq!(check_ready(&exception).len(), 1, "the exception needs the DD");
+    exception.answers.insert(
+        "exceptional_circumstances".into(),
+        text("Immediate risk at home"),
+    );
+    assert_eq!(
+        check_ready(&exception).len(),
+        1,
+        "the exception needs the DD"
+    );
     exception.approved_by = roles(&["deputy-director"]);
     assert!(check_ready(&exception).is_empty());
     // What-if: the exception is the Deputy Director's to give.
@@ -142,7 +164,11 @@ fn b4_ref_11_ref_12_fgc_offer_and_s20_timeline_are_required() {
     .map(|m| m.id)
     .collect();
     assert!(ids.contains(&"fgc-offered".to_string()), "{ids:?}");
-    assert!(ids.iter().any(|i| i == "s20-timeline" || i == "s20_timeline"), "{ids:?}");
+    assert!(
+        ids.iter()
+            .any(|i| i == "s20-timeline" || i == "s20_timeline"),
+        "{ids:?}"
+    );
 }
 
 #[test]
@@ -164,7 +190,11 @@ fn b4_emg_05_temporary_agreement_by_the_head_of_service_or_deputy_director() {
             },
         )
         .unwrap();
-        assert_eq!(d1.valid_until, t("2026-12-08T09:30"), "the next available panel");
+        assert_eq!(
+            d1.valid_until,
+            t("2026-12-08T09:30"),
+            "the next available panel"
+        );
     }
     let sm = roles(&["service-manager"]);
     assert!(
@@ -203,7 +233,10 @@ fn b4_dec_10_s20_agreed_always_carries_a_return_date() {
         ..Default::default()
     };
     let errors = decision::check(p, Some("s20-accommodation"), d("2026-12-01"), &base).unwrap_err();
-    assert!(errors.iter().any(|e| e.field == "return_date"), "{errors:?}");
+    assert!(
+        errors.iter().any(|e| e.field == "return_date"),
+        "{errors:?}"
+    );
     let with_return = DecisionInput {
         return_date: Some(d("2027-01-26")),
         ..base
@@ -211,7 +244,12 @@ fn b4_dec_10_s20_agreed_always_carries_a_return_date() {
     let ok = decision::check(p, Some("s20-accommodation"), d("2026-12-01"), &with_return).unwrap();
     // 90 days at £700 a week = £9,000.00.
     assert_eq!(ok.total, carepanel_domain::Money::from_pounds(9000));
-    let r = review(&sched("devon-prp"), d("2026-12-01"), &ReviewBasis::Category("s20-accommodation".into())).unwrap();
+    let r = review(
+        &sched("devon-prp"),
+        d("2026-12-01"),
+        &ReviewBasis::Category("s20-accommodation".into()),
+    )
+    .unwrap();
     assert!(r.chair_must_set);
     assert_eq!(r.review_due, None);
 }

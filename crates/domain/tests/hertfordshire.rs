@@ -38,13 +38,21 @@ fn b1_cal_05_weekly_on_wednesday_with_cutoff_friday_and_papers_monday() {
 #[test]
 fn b1_sched_03_a_late_referral_is_considered_at_the_next_weeks_panel() {
     let s = sched("herts-ew-prp");
-    let on_time = s.listing(t("2026-11-27T23:59"), SubmissionKind::default()).unwrap();
+    let on_time = s
+        .listing(t("2026-11-27T23:59"), SubmissionKind::default())
+        .unwrap();
     assert_eq!(on_time.meeting.start, t("2026-12-02T09:30"));
     assert!(!on_time.late);
-    let late = s.listing(t("2026-11-28T00:00"), SubmissionKind::default()).unwrap();
+    let late = s
+        .listing(t("2026-11-28T00:00"), SubmissionKind::default())
+        .unwrap();
     assert_eq!(late.meeting.start, t("2026-12-09T09:30"));
     assert!(late.late);
-    assert!(late.reason.contains("Friday 27 November 2026"), "{}", late.reason);
+    assert!(
+        late.reason.contains("Friday 27 November 2026"),
+        "{}",
+        late.reason
+    );
 }
 
 #[test]
@@ -188,7 +196,11 @@ fn b1_ref_02_first_part_with_lpm_minutes_instead_of_the_whole_form() {
     let (policy, p) = panel("herts-ew-prp");
     let form = p.form("prp-referral").unwrap();
     // Keep only the first section's answers and say LPM minutes are attached instead.
-    let first: Vec<String> = form.sections[0].fields.iter().map(|f| f.id.clone()).collect();
+    let first: Vec<String> = form.sections[0]
+        .fields
+        .iter()
+        .map(|f| f.id.clone())
+        .collect();
     let mut facts = complete_facts("herts-ew-prp", "lpm-outcome");
     facts.answers.retain(|k, _| first.contains(k));
     facts
@@ -205,7 +217,9 @@ fn b1_ref_02_first_part_with_lpm_minutes_instead_of_the_whole_form() {
     assert_eq!(gaps.len(), 1, "{gaps:?}");
     assert_eq!(gaps[0].id, "lpm-minutes");
     assert!(gaps[0].blocks_listing);
-    facts.documents.insert("lpm-minutes".into(), Some(d("2026-11-20")));
+    facts
+        .documents
+        .insert("lpm-minutes".into(), Some(d("2026-11-20")));
     let ctx = Context {
         policy,
         panel: p,
@@ -249,7 +263,10 @@ fn b1_emg_02_urgent_matters_agreed_by_the_head_of_service_until_the_next_panel()
             decided_at: t("2026-12-03T16:00"),
         },
     );
-    assert!(matches!(refused, Err(interim::InterimError::Refused { .. })));
+    assert!(matches!(
+        refused,
+        Err(interim::InterimError::Refused { .. })
+    ));
     // EMG-07: not ratified by the meeting: expired and escalated.
     assert_eq!(
         interim::status(d1.valid_until, None, t("2026-12-09T18:00")),
@@ -280,7 +297,10 @@ fn b2_pap_01_papers_two_working_days_before_and_3a_flagged_before_cutoff() {
     assert_eq!(m.papers_due, Some(d("2027-12-23")));
     assert!(m.notes.iter().any(|n| n.contains("before the cut-off")));
     let (_, p) = panel("herts-harp");
-    assert!(p.papers.as_ref().unwrap().after_circulation_needs_chair, "PAP-02");
+    assert!(
+        p.papers.as_ref().unwrap().after_circulation_needs_chair,
+        "PAP-02"
+    );
 }
 
 #[test]
@@ -343,11 +363,23 @@ fn b2_auth_02_s20_approver_by_age_with_head_of_service_in_absence() {
     let under12 = ask("operations-director-safeguarding", 11);
     assert!(under12.allowed && under12.interim);
     // Over 12s' approver is not the under-12s' approver: at most an in-absence stand-in (AUTH-12).
-    assert!(ask("operations-director-specialist-services", 11).in_absence_of.is_some());
-    assert!(ask("operations-director-safeguarding", 11).in_absence_of.is_none());
+    assert!(
+        ask("operations-director-specialist-services", 11)
+            .in_absence_of
+            .is_some()
+    );
+    assert!(
+        ask("operations-director-safeguarding", 11)
+            .in_absence_of
+            .is_none()
+    );
     assert!(ask("operations-director-specialist-services", 12).allowed);
     assert!(ask("harp-chair", 12).allowed);
-    assert!(ask("operations-director-safeguarding", 12).in_absence_of.is_some());
+    assert!(
+        ask("operations-director-safeguarding", 12)
+            .in_absence_of
+            .is_some()
+    );
     let absent = ask("head-of-service", 10);
     assert!(absent.allowed, "AUTH-12");
     assert!(absent.in_absence_of.is_some());
@@ -427,9 +459,18 @@ fn b2_rev_02_rev_03_three_monthly_reviews_anchored_and_clamped() {
         // REV-07: the latest Wednesday on or before 30 June 2027 is 30 June itself.
         assert_eq!(r.meeting.unwrap().date, d("2027-06-30"));
     }
-    let r = review(&s, d("2026-11-25"), &ReviewBasis::Category("staying-put-supported".into())).unwrap();
+    let r = review(
+        &s,
+        d("2026-11-25"),
+        &ReviewBasis::Category("staying-put-supported".into()),
+    )
+    .unwrap();
     assert_eq!(r.review_due, Some(d("2027-02-25")));
-    assert_eq!(r.meeting.unwrap().date, d("2027-02-24"), "latest meeting on or before");
+    assert_eq!(
+        r.meeting.unwrap().date,
+        d("2027-02-24"),
+        "latest meeting on or before"
+    );
 }
 
 #[test]
@@ -494,5 +535,9 @@ fn b3_psp_fifteen_minute_slots_five_a_week_and_team_manager_agreement() {
         facts: &facts,
         panel_date: m.date,
     };
-    assert_eq!(who_must_sign(&ctx).chain, roles(&["team-manager"]), "SIGN-04");
+    assert_eq!(
+        who_must_sign(&ctx).chain,
+        roles(&["team-manager"]),
+        "SIGN-04"
+    );
 }

@@ -78,7 +78,11 @@ fn cfg_03_policies_carry_versions_and_effective_dates() {
         assert!(!p.in_force_on(d("2000-01-01")));
     }
     let (_, harp) = panel("herts-harp");
-    assert_eq!(harp.superseded_by.as_deref(), Some("herts-ew-prp"), "CFG-03");
+    assert_eq!(
+        harp.superseded_by.as_deref(),
+        Some("herts-ew-prp"),
+        "CFG-03"
+    );
 }
 
 #[test]
@@ -88,7 +92,11 @@ fn cfg_04_terms_of_reference_review_dates_are_overdue_at_2026_11_25() {
     assert_eq!(bexley.policy.tor_review_due, Some(d("2020-08-01")));
     assert_eq!(portsmouth.policy.tor_review_due, Some(d("2026-05-01")));
     for p in [bexley, portsmouth] {
-        assert!(p.policy.tor_review_due.is_some_and(|due| due < d("2026-11-25")));
+        assert!(
+            p.policy
+                .tor_review_due
+                .is_some_and(|due| due < d("2026-11-25"))
+        );
     }
 }
 
@@ -100,7 +108,11 @@ fn cfg_05_contacts_are_data_and_never_the_seed_names() {
         }
     }
     for p in policies().policies() {
-        assert!(!p.contacts.is_empty(), "{} holds contacts as data", p.council.id);
+        assert!(
+            !p.contacts.is_empty(),
+            "{} holds contacts as data",
+            p.council.id
+        );
     }
 }
 
@@ -129,7 +141,12 @@ fn unknown_role_in_a_sign_off_chain_is_named_with_line_and_allowed_roles() {
     assert_eq!(e.line, Some(line_of(&bad, "service-manger")));
     assert_eq!(e.key, "panels[0].signoffs[0].chain[1]");
     assert!(e.message.contains("unknown role 'service-manger'"));
-    assert!(e.allowed.as_deref().unwrap_or("").contains("service-manager"));
+    assert!(
+        e.allowed
+            .as_deref()
+            .unwrap_or("")
+            .contains("service-manager")
+    );
     let shown = e.to_string();
     assert!(shown.starts_with(&format!("bexley.toml:{}:", line_of(&bad, "service-manger"))));
 }
@@ -143,14 +160,25 @@ fn a_threshold_without_a_currency_amount_is_refused_with_its_line() {
     );
     let errors = errors_of(&bad);
     assert_eq!(errors.len(), 1);
-    assert_eq!(errors[0].line, Some(line_of(&bad, "panel_threshold_over = 1000")));
-    assert!(errors[0].message.contains("\"1000.00\""), "{}", errors[0].message);
+    assert_eq!(
+        errors[0].line,
+        Some(line_of(&bad, "panel_threshold_over = 1000"))
+    );
+    assert!(
+        errors[0].message.contains("\"1000.00\""),
+        "{}",
+        errors[0].message
+    );
     let fractional = replace_once(
         BEXLEY,
         r#"panel_threshold_over = "1000.00""#,
         r#"panel_threshold_over = "1000.001""#,
     );
-    assert!(errors_of(&fractional)[0].message.contains("more than two digits of pence"));
+    assert!(
+        errors_of(&fractional)[0]
+            .message
+            .contains("more than two digits of pence")
+    );
 }
 
 #[test]
@@ -168,11 +196,25 @@ fn a_cut_off_after_its_meeting_is_refused() {
 #[test]
 fn a_category_with_no_review_rule_is_refused() {
     let block = "[panels.categories.review]\nkind = \"chair-may\"  # REV-05, 1.20\nrequirement = \"REV-05, 1.20\"\nwording = \"The panel may further decide that any case where funding for a resource is approved be reviewed again by the panel, with a date and/or frequency specified.\"\n\n[[panels.categories]]\nid = \"panel-requested-presentation\"";
-    let bad = replace_once(BEXLEY, block, "[[panels.categories]]\nid = \"panel-requested-presentation\"");
+    let bad = replace_once(
+        BEXLEY,
+        block,
+        "[[panels.categories]]\nid = \"panel-requested-presentation\"",
+    );
     let errors = errors_of(&bad);
     assert_eq!(errors.len(), 1, "{errors:?}");
-    assert!(errors[0].message.contains("'support-package-over-1000' has no review rule"));
-    assert!(errors[0].allowed.as_deref().unwrap_or("").contains("chair-directed"));
+    assert!(
+        errors[0]
+            .message
+            .contains("'support-package-over-1000' has no review rule")
+    );
+    assert!(
+        errors[0]
+            .allowed
+            .as_deref()
+            .unwrap_or("")
+            .contains("chair-directed")
+    );
     assert!(errors[0].line.is_some());
 }
 
@@ -182,8 +224,18 @@ fn a_typo_in_a_key_is_refused_with_the_keys_allowed() {
     let errors = errors_of(&bad);
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0].line, Some(line_of(&bad, "working_day_before")));
-    assert!(errors[0].message.contains("unknown field `working_day_before`"));
-    assert!(errors[0].allowed.as_deref().unwrap_or("").contains("working_days_before"));
+    assert!(
+        errors[0]
+            .message
+            .contains("unknown field `working_day_before`")
+    );
+    assert!(
+        errors[0]
+            .allowed
+            .as_deref()
+            .unwrap_or("")
+            .contains("working_days_before")
+    );
 }
 
 #[test]
@@ -208,7 +260,12 @@ fn a_weekday_cut_off_falling_on_the_meeting_day_after_it_starts_is_refused() {
     let bad = replace_once(text, "min_days_before = 1", "min_days_before = 0");
     let bad = replace_once(&bad, r#"time = "12:00""#, r#"time = "15:00""#);
     let errors = errors_of(&bad);
-    assert!(errors.iter().any(|e| e.message.contains("after its meeting")), "{errors:?}");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.message.contains("after its meeting")),
+        "{errors:?}"
+    );
 }
 
 #[test]
@@ -219,12 +276,22 @@ fn duplicate_panel_ids_across_files_are_refused() {
         ("b.toml", copy.as_str()),
     ]);
     let errors = result.err().unwrap_or_default();
-    assert!(errors.iter().any(|e| e.message.contains("panel 'bexley-rcp' is also defined")));
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.message.contains("panel 'bexley-rcp' is also defined"))
+    );
 }
 
 #[test]
 fn not_toml_at_all_is_refused_not_panicked() {
-    for text in ["", "schema = ", "[[panels]", "\u{0}\u{1}", "schema = 1\n[council]\nid = 3"] {
+    for text in [
+        "",
+        "schema = ",
+        "[[panels]",
+        "\u{0}\u{1}",
+        "schema = 1\n[council]\nid = 3",
+    ] {
         assert!(!errors_of(text).is_empty(), "{text:?}");
     }
 }

@@ -76,6 +76,9 @@ mod tests {
         assert_eq!(m3.after(d("2026-03-31"), 1), d("2026-06-30"));
         assert_eq!(m3.after(d("2026-03-31"), 2), d("2026-09-30"));
         assert_eq!(m3.after(d("2026-03-31"), 3), d("2026-12-31"));
-        assert_eq!(Interval::Weeks(6).after(d("2026-11-25"), 1), d("2027-01-06"));
+        assert_eq!(
+            Interval::Weeks(6).after(d("2026-11-25"), 1),
+            d("2027-01-06")
+        );
     }
 }

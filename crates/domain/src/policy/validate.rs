@@ -157,7 +157,11 @@ pub fn validate(policy: &Policy) -> Vec<Issue> {
         );
     }
     for (n, contact) in policy.contacts.iter().enumerate() {
-        c.role(&root.k("contacts").i(n).k("role"), &contact.role, "a contact");
+        c.role(
+            &root.k("contacts").i(n).k("role"),
+            &contact.role,
+            "a contact",
+        );
         if let Some(panel) = &contact.panel {
             if policy.panel(panel).is_none() {
                 c.err(
@@ -169,7 +173,11 @@ pub fn validate(policy: &Policy) -> Vec<Issue> {
         }
     }
     if policy.panels.is_empty() {
-        c.err(&root.k("panels"), "a policy must define at least one panel", None);
+        c.err(
+            &root.k("panels"),
+            "a policy must define at least one panel",
+            None,
+        );
     }
     ids(
         &mut c,
@@ -345,7 +353,11 @@ fn panel_checks(c: &mut Checker<'_>, p: &Path, panel: &Panel) {
     for (n, r) in panel.presenters.iter().enumerate() {
         let rp = p.k("presenters").i(n);
         if r.any_of.is_empty() {
-            c.err(&rp.k("any_of"), "a presenter rule needs at least one role", None);
+            c.err(
+                &rp.k("any_of"),
+                "a presenter rule needs at least one role",
+                None,
+            );
         }
         c.roles_list(&rp.k("any_of"), &r.any_of, "a presenter rule");
         if let Some(w) = &r.when {
@@ -444,10 +456,7 @@ fn meetings_checks(c: &mut Checker<'_>, p: &Path, m: &Meetings) {
     if m.duration_minutes == 0 || m.duration_minutes > 24 * 60 {
         c.err(
             &p.k("duration_minutes"),
-            format!(
-                "{} minutes is not a meeting length",
-                m.duration_minutes
-            ),
+            format!("{} minutes is not a meeting length", m.duration_minutes),
             Some("1 to 1440".into()),
         );
     }
@@ -575,10 +584,18 @@ fn capacity_checks(c: &mut Checker<'_>, p: &Path, panel: &Panel) {
         }
     }
     if let Some(0) = cap.max_items {
-        c.err(&p.k("max_items"), "max_items of 0 lets nothing be heard", Some("at least 1".into()));
+        c.err(
+            &p.k("max_items"),
+            "max_items of 0 lets nothing be heard",
+            Some("at least 1".into()),
+        );
     }
     if let Some(0) = cap.slot_minutes {
-        c.err(&p.k("slot_minutes"), "a slot of 0 minutes", Some("at least 1".into()));
+        c.err(
+            &p.k("slot_minutes"),
+            "a slot of 0 minutes",
+            Some("at least 1".into()),
+        );
     }
     if let (Some(slot), Some(max)) = (cap.slot_minutes, cap.max_items) {
         let need = slot * max + cap.reserved_minutes;
@@ -621,7 +638,10 @@ fn chair_checks(c: &mut Checker<'_>, p: &Path, chair: &ChairRule) {
         ),
         (_, Some(d)) if d.weekday() != Weekday::Mon => c.err(
             &p.k("rota_anchor"),
-            format!("rota_anchor {d} is a {}, not a Monday", weekday_name(d.weekday())),
+            format!(
+                "rota_anchor {d} is a {}, not a Monday",
+                weekday_name(d.weekday())
+            ),
             None,
         ),
         _ => {}
@@ -645,7 +665,11 @@ fn review_checks(c: &mut Checker<'_>, cp: &Path, cat: &Category) {
     match (&review.interval, needs_interval) {
         (Some(text), _) => {
             if let Err(e) = Interval::parse(text) {
-                c.err(&cp.k("review").k("interval"), e, Some("\"3 months\", \"6 weeks\", \"1 year\"".into()));
+                c.err(
+                    &cp.k("review").k("interval"),
+                    e,
+                    Some("\"3 months\", \"6 weeks\", \"1 year\"".into()),
+                );
             }
         }
         (None, true) => c.err(
@@ -721,7 +745,11 @@ fn all_field_ids(panel: &Panel) -> BTreeSet<&str> {
 }
 
 fn cond_checks(c: &mut Checker<'_>, p: &Path, panel: &Panel, cond: &Condition) {
-    let check_ids = |c: &mut Checker<'_>, key: &str, ids: &Option<Vec<String>>, known: Vec<&str>, what: &str| {
+    let check_ids = |c: &mut Checker<'_>,
+                     key: &str,
+                     ids: &Option<Vec<String>>,
+                     known: Vec<&str>,
+                     what: &str| {
         if let Some(list) = ids {
             for (n, id) in list.iter().enumerate() {
                 if !known.contains(&id.as_str()) {
@@ -814,7 +842,11 @@ fn cond_checks(c: &mut Checker<'_>, p: &Path, panel: &Panel, cond: &Condition) {
     for (key, list) in [("any", &cond.any), ("all", &cond.all)] {
         if let Some(list) = list {
             if list.is_empty() {
-                c.err(&p.k(key), format!("'{key}' needs at least one condition"), None);
+                c.err(
+                    &p.k(key),
+                    format!("'{key}' needs at least one condition"),
+                    None,
+                );
             }
             for (n, sub) in list.iter().enumerate() {
                 cond_checks(c, &p.k(key).i(n), panel, sub);

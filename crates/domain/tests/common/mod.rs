@@ -35,7 +35,10 @@ pub fn policies() -> &'static PolicySet {
         Ok(s) => s,
         Err(e) => panic!(
             "shipped policies must load: {}",
-            e.iter().map(|x| x.to_string()).collect::<Vec<_>>().join("\n")
+            e.iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
         ),
     })
 }
@@ -98,7 +101,9 @@ pub fn complete_answers(form: &Form) -> BTreeMap<String, Answer> {
 /// A referral to `panel_id` in `category`, with every field of its first form answered.
 pub fn complete_facts(panel_id: &str, category: &str) -> ReferralFacts {
     let (_, p) = panel(panel_id);
-    let cat = p.category(category).unwrap_or_else(|| panic!("category {category}"));
+    let cat = p
+        .category(category)
+        .unwrap_or_else(|| panic!("category {category}"));
     let form = p.form(&cat.forms[0]).unwrap();
     ReferralFacts {
         category: category.into(),
