@@ -101,14 +101,14 @@ pub fn plan(panel: &Panel, start: NaiveDateTime, candidates: &[Candidate]) -> Ag
         }
     }
     let mut warnings = Vec::new();
-    if let Some(w) = cap.warn_at {
-        if units_used >= w {
-            warnings.push(format!(
-                "{units_used} of {} places are booked: the agenda is at its warning level (AGD-01)",
-                cap.max_items
-                    .map_or("unlimited".to_string(), |m| m.to_string())
-            ));
-        }
+    if let Some(w) = cap.warn_at
+        && units_used >= w
+    {
+        warnings.push(format!(
+            "{units_used} of {} places are booked: the agenda is at its warning level (AGD-01)",
+            cap.max_items
+                .map_or("unlimited".to_string(), |m| m.to_string())
+        ));
     }
     let (for_chair, rolled) = match cap.when_full {
         WhenFull::ChairPrioritises => (over, Vec::new()),

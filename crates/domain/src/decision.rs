@@ -161,14 +161,14 @@ pub fn check(
             "DEC-02",
         ));
     }
-    if let Some(max) = panel.decision.max_lines {
-        if input.lines.len() > max as usize {
-            errors.push(ferr(
-                "lines",
-                format!("The decision sheet has room for {max} 'the panel agreed that' lines"),
-                "DEC-03",
-            ));
-        }
+    if let Some(max) = panel.decision.max_lines
+        && input.lines.len() > max as usize
+    {
+        errors.push(ferr(
+            "lines",
+            format!("The decision sheet has room for {max} 'the panel agreed that' lines"),
+            "DEC-03",
+        ));
     }
     let approves = matches!(
         outcome.effect,
@@ -302,14 +302,14 @@ pub fn check(
             req,
         ));
     }
-    if let Some(d) = input.return_date {
-        if d <= decided_on {
-            errors.push(ferr(
-                "return_date",
-                "The return date must be after the decision",
-                "REV-01",
-            ));
-        }
+    if let Some(d) = input.return_date
+        && d <= decided_on
+    {
+        errors.push(ferr(
+            "return_date",
+            "The return date must be after the decision",
+            "REV-01",
+        ));
     }
     if outcome.requires_meeting {
         match input.defer_to {

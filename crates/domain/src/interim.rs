@@ -73,18 +73,18 @@ pub fn take(
         return Err(InterimError::NoUrgency);
     }
     let situation = req.situation.or(e.default_situation.as_deref());
-    if let Some(s) = situation {
-        if !e.situations.iter().any(|x| x == s) {
-            return Err(InterimError::Refused {
-                reason: format!(
-                    "'{s}' is not a situation in which {} allows a decision between meetings; those are: {} ({})",
-                    panel.name,
-                    e.situations.join(", "),
-                    e.requirement
-                ),
-                rule: e.requirement.clone(),
-            });
-        }
+    if let Some(s) = situation
+        && !e.situations.iter().any(|x| x == s)
+    {
+        return Err(InterimError::Refused {
+            reason: format!(
+                "'{s}' is not a situation in which {} allows a decision between meetings; those are: {} ({})",
+                panel.name,
+                e.situations.join(", "),
+                e.requirement
+            ),
+            rule: e.requirement.clone(),
+        });
     }
     let answer = authority::check(
         policy,
@@ -103,16 +103,16 @@ pub fn take(
             rule: answer.rule.clone(),
         });
     }
-    if let Some(primary) = &answer.in_absence_of {
-        if req.absence_reason.is_none_or(|r| r.trim().is_empty()) {
-            return Err(InterimError::AbsenceNotRecorded {
-                primary: primary
-                    .split(" or ")
-                    .map(|r| policy.role_label(r))
-                    .collect::<Vec<_>>()
-                    .join(" or "),
-            });
-        }
+    if let Some(primary) = &answer.in_absence_of
+        && req.absence_reason.is_none_or(|r| r.trim().is_empty())
+    {
+        return Err(InterimError::AbsenceNotRecorded {
+            primary: primary
+                .split(" or ")
+                .map(|r| policy.role_label(r))
+                .collect::<Vec<_>>()
+                .join(" or "),
+        });
     }
     let meeting = sched.next_meeting(req.decided_at)?;
     Ok(InterimDecision {

@@ -141,10 +141,10 @@ impl Context<'_> {
                 return false;
             }
         }
-        if let Some(list) = &cond.answered {
-            if !list.iter().all(|k| self.answer(k).is_some()) {
-                return false;
-            }
+        if let Some(list) = &cond.answered
+            && !list.iter().all(|k| self.answer(k).is_some())
+        {
+            return false;
         }
         let amount = f.amount.unwrap_or(Money::ZERO);
         if cond.amount_over.is_some_and(|o| amount <= o)
@@ -162,10 +162,10 @@ impl Context<'_> {
                 return false;
             }
         }
-        if let Some(docs) = &cond.documents {
-            if !docs.iter().all(|d| f.documents.contains_key(d)) {
-                return false;
-            }
+        if let Some(docs) = &cond.documents
+            && !docs.iter().all(|d| f.documents.contains_key(d))
+        {
+            return false;
         }
         if let Some(years) = cond.panel_before_age {
             match f.child.date_of_birth {
@@ -184,20 +184,20 @@ impl Context<'_> {
                 return false;
             }
         }
-        if let Some(list) = &cond.all {
-            if !list.iter().all(|c| self.holds(c)) {
-                return false;
-            }
+        if let Some(list) = &cond.all
+            && !list.iter().all(|c| self.holds(c))
+        {
+            return false;
         }
-        if let Some(list) = &cond.any {
-            if !list.iter().any(|c| self.holds(c)) {
-                return false;
-            }
+        if let Some(list) = &cond.any
+            && !list.iter().any(|c| self.holds(c))
+        {
+            return false;
         }
-        if let Some(c) = &cond.not {
-            if self.holds(c) {
-                return false;
-            }
+        if let Some(c) = &cond.not
+            && self.holds(c)
+        {
+            return false;
         }
         true
     }

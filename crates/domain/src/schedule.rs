@@ -211,15 +211,15 @@ impl<'a> Scheduler<'a> {
         let date = start.date();
         let cutoff = self.cutoff_for(date);
         let papers_due = self.papers_due(date);
-        if let Some(p) = papers_due {
-            if p < cutoff.date() {
-                // HARP ambiguity 3a: flag, and let the administrator move one or the other.
-                notes.push(format!(
+        if let Some(p) = papers_due
+            && p < cutoff.date()
+        {
+            // HARP ambiguity 3a: flag, and let the administrator move one or the other.
+            notes.push(format!(
                     "Papers are due on {}, before the cut-off of {}: move the cut-off back or accept later circulation (PAP-01)",
                     long_date(p),
                     long_date(cutoff.date())
                 ));
-            }
         }
         Meeting {
             date,
@@ -327,10 +327,8 @@ impl<'a> Scheduler<'a> {
             .into_iter()
             .filter(|m| m.held && m.start > after)
             .collect();
-        if !first_on_or_after {
-            if let Some(m) = candidates.iter().rev().find(|m| m.date <= due) {
-                return Some(m.clone());
-            }
+        if !first_on_or_after && let Some(m) = candidates.iter().rev().find(|m| m.date <= due) {
+            return Some(m.clone());
         }
         candidates.into_iter().find(|m| m.date >= due)
     }

@@ -47,23 +47,23 @@ pub fn schedule(
     kind: SubmissionKind,
 ) -> Result<ScheduleAnswer, WhatIfError> {
     let panel = sched.panel;
-    if let Some(p) = part {
-        if panel.part(p).is_none() {
-            return Err(WhatIfError::UnknownPart {
-                panel: panel.id.clone(),
-                part: p.to_string(),
-                known: if panel.parts.is_empty() {
-                    "none (this panel has no parts)".into()
-                } else {
-                    panel
-                        .parts
-                        .iter()
-                        .map(|x| x.id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                },
-            });
-        }
+    if let Some(p) = part
+        && panel.part(p).is_none()
+    {
+        return Err(WhatIfError::UnknownPart {
+            panel: panel.id.clone(),
+            part: p.to_string(),
+            known: if panel.parts.is_empty() {
+                "none (this panel has no parts)".into()
+            } else {
+                panel
+                    .parts
+                    .iter()
+                    .map(|x| x.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+        });
     }
     let listing = sched.listing(submitted, kind)?;
     Ok(ScheduleAnswer {

@@ -121,10 +121,10 @@ fn span_of(doc: &toml_edit::ImDocument<String>, path: &[PathSeg]) -> Option<usiz
                 table.get(k)
             }
             (_, PathSeg::Key(k), Some(it)) => {
-                if let Some(t) = it.as_table() {
-                    if let Some(key) = t.key(k).and_then(|k| k.span()) {
-                        best = Some(key.start);
-                    }
+                if let Some(t) = it.as_table()
+                    && let Some(key) = t.key(k).and_then(|k| k.span())
+                {
+                    best = Some(key.start);
                 }
                 it.get(k.as_str())
             }
@@ -136,10 +136,10 @@ fn span_of(doc: &toml_edit::ImDocument<String>, path: &[PathSeg]) -> Option<usiz
             if !matches!(seg, PathSeg::Key(_)) || found.is_value() || best.is_none() {
                 best = Some(s.start);
             }
-        } else if let Some(t) = found.as_table() {
-            if let Some(s) = t.span() {
-                best = Some(s.start);
-            }
+        } else if let Some(t) = found.as_table()
+            && let Some(s) = t.span()
+        {
+            best = Some(s.start);
         }
         item = Some(found);
     }

@@ -131,17 +131,17 @@ pub fn validate(policy: &Policy) -> Vec<Issue> {
             Some("lower-case letters, digits and hyphens".into()),
         );
     }
-    if let Some(to) = policy.policy.effective_to {
-        if to < policy.policy.effective_from {
-            c.err(
-                &root.k("policy").k("effective_to"),
-                format!(
-                    "effective_to {to} is before effective_from {}",
-                    policy.policy.effective_from
-                ),
-                None,
-            );
-        }
+    if let Some(to) = policy.policy.effective_to
+        && to < policy.policy.effective_from
+    {
+        c.err(
+            &root.k("policy").k("effective_to"),
+            format!(
+                "effective_to {to} is before effective_from {}",
+                policy.policy.effective_from
+            ),
+            None,
+        );
     }
     ids(
         &mut c,
@@ -162,14 +162,14 @@ pub fn validate(policy: &Policy) -> Vec<Issue> {
             &contact.role,
             "a contact",
         );
-        if let Some(panel) = &contact.panel {
-            if policy.panel(panel).is_none() {
-                c.err(
-                    &root.k("contacts").i(n).k("panel"),
-                    format!("unknown panel '{panel}'"),
-                    Some(join(policy.panels.iter().map(|p| p.id.as_str()))),
-                );
-            }
+        if let Some(panel) = &contact.panel
+            && policy.panel(panel).is_none()
+        {
+            c.err(
+                &root.k("contacts").i(n).k("panel"),
+                format!("unknown panel '{panel}'"),
+                Some(join(policy.panels.iter().map(|p| p.id.as_str()))),
+            );
         }
     }
     if policy.panels.is_empty() {
@@ -198,14 +198,14 @@ fn panel_checks(c: &mut Checker<'_>, p: &Path, panel: &Panel) {
         &panel.administrator_role,
         "administrator_role",
     );
-    if let Some(next) = &panel.superseded_by {
-        if policy.panel(next).is_none() {
-            c.err(
-                &p.k("superseded_by"),
-                format!("unknown panel '{next}'"),
-                Some(join(policy.panels.iter().map(|p| p.id.as_str()))),
-            );
-        }
+    if let Some(next) = &panel.superseded_by
+        && policy.panel(next).is_none()
+    {
+        c.err(
+            &p.k("superseded_by"),
+            format!("unknown panel '{next}'"),
+            Some(join(policy.panels.iter().map(|p| p.id.as_str()))),
+        );
     }
     meetings_checks(c, &p.k("meetings"), &panel.meetings);
     cutoff_checks(c, &p.k("cutoff"), panel);
@@ -539,14 +539,14 @@ fn cutoff_checks(c: &mut Checker<'_>, p: &Path, panel: &Panel) {
             );
         }
     }
-    if let Some(n) = cut.working_days_before {
-        if n > 20 {
-            c.err(
-                &p.k("working_days_before"),
-                format!("{n} working days is further back than a cut-off can reach"),
-                Some("0 to 20".into()),
-            );
-        }
+    if let Some(n) = cut.working_days_before
+        && n > 20
+    {
+        c.err(
+            &p.k("working_days_before"),
+            format!("{n} working days is further back than a cut-off can reach"),
+            Some("0 to 20".into()),
+        );
     }
     let mut kinds = BTreeSet::new();
     for (n, a) in cut.accept_late.iter().enumerate() {
@@ -561,27 +561,27 @@ fn cutoff_checks(c: &mut Checker<'_>, p: &Path, panel: &Panel) {
             // Accepting emergency requests late is separate from interim decisions: allowed.
         }
     }
-    if let Some(papers) = &panel.papers {
-        if papers.working_days_before > 20 {
-            c.err(
-                &p.k("papers").k("working_days_before"),
-                "papers cannot go out more than 20 working days before",
-                Some("0 to 20".into()),
-            );
-        }
+    if let Some(papers) = &panel.papers
+        && papers.working_days_before > 20
+    {
+        c.err(
+            &p.k("papers").k("working_days_before"),
+            "papers cannot go out more than 20 working days before",
+            Some("0 to 20".into()),
+        );
     }
 }
 
 fn capacity_checks(c: &mut Checker<'_>, p: &Path, panel: &Panel) {
     let cap = &panel.capacity;
-    if let (Some(warn), Some(max)) = (cap.warn_at, cap.max_items) {
-        if warn > max {
-            c.err(
-                &p.k("warn_at"),
-                format!("warn_at {warn} is above max_items {max}"),
-                Some(format!("1 to {max}")),
-            );
-        }
+    if let (Some(warn), Some(max)) = (cap.warn_at, cap.max_items)
+        && warn > max
+    {
+        c.err(
+            &p.k("warn_at"),
+            format!("warn_at {warn} is above max_items {max}"),
+            Some(format!("1 to {max}")),
+        );
     }
     if let Some(0) = cap.max_items {
         c.err(
@@ -809,35 +809,35 @@ fn cond_checks(c: &mut Checker<'_>, p: &Path, panel: &Panel, cond: &Condition) {
             }
         }
     }
-    if let Some(f) = &cond.panel_after_field {
-        if !fields.contains(f.as_str()) {
-            c.err(
-                &p.k("panel_after_field"),
-                format!("unknown form field '{f}'"),
-                Some(join(fields.iter().copied())),
-            );
-        }
+    if let Some(f) = &cond.panel_after_field
+        && !fields.contains(f.as_str())
+    {
+        c.err(
+            &p.k("panel_after_field"),
+            format!("unknown form field '{f}'"),
+            Some(join(fields.iter().copied())),
+        );
     }
     if let Some(roles) = &cond.approved_by {
         c.roles_list(&p.k("approved_by"), roles, "approved_by");
     }
-    if let (Some(a), Some(b)) = (cond.age_from, cond.age_to) {
-        if a > b {
-            c.err(
-                &p.k("age_from"),
-                format!("age_from {a} is above age_to {b}"),
-                None,
-            );
-        }
+    if let (Some(a), Some(b)) = (cond.age_from, cond.age_to)
+        && a > b
+    {
+        c.err(
+            &p.k("age_from"),
+            format!("age_from {a} is above age_to {b}"),
+            None,
+        );
     }
-    if let (Some(a), Some(b)) = (cond.amount_over, cond.amount_up_to) {
-        if a >= b {
-            c.err(
-                &p.k("amount_over"),
-                format!("no amount is over {} and up to {}", a, b),
-                None,
-            );
-        }
+    if let (Some(a), Some(b)) = (cond.amount_over, cond.amount_up_to)
+        && a >= b
+    {
+        c.err(
+            &p.k("amount_over"),
+            format!("no amount is over {} and up to {}", a, b),
+            None,
+        );
     }
     for (key, list) in [("any", &cond.any), ("all", &cond.all)] {
         if let Some(list) = list {
@@ -888,23 +888,23 @@ fn authority_checks(c: &mut Checker<'_>, p: &Path, panel: &Panel) {
                 None,
             );
         }
-        if let (Some(a), Some(b)) = (rule.amount_over, rule.amount_up_to) {
-            if a >= b {
-                c.err(
-                    &rp.k("amount_over"),
-                    format!("no amount is over {a} and up to {b}"),
-                    None,
-                );
-            }
+        if let (Some(a), Some(b)) = (rule.amount_over, rule.amount_up_to)
+            && a >= b
+        {
+            c.err(
+                &rp.k("amount_over"),
+                format!("no amount is over {a} and up to {b}"),
+                None,
+            );
         }
-        if let (Some(a), Some(b)) = (rule.age_from, rule.age_to) {
-            if a > b {
-                c.err(
-                    &rp.k("age_from"),
-                    format!("age_from {a} is above age_to {b}"),
-                    None,
-                );
-            }
+        if let (Some(a), Some(b)) = (rule.age_from, rule.age_to)
+            && a > b
+        {
+            c.err(
+                &rp.k("age_from"),
+                format!("age_from {a} is above age_to {b}"),
+                None,
+            );
         }
     }
 }
@@ -932,14 +932,14 @@ fn emergency_checks(c: &mut Checker<'_>, p: &Path, panel: &Panel) {
             );
         }
     }
-    if let Some(s) = &e.default_situation {
-        if !situations.contains(s.as_str()) {
-            c.err(
-                &p.k("default_situation"),
-                format!("unknown situation '{s}'"),
-                Some(join(situations.iter().copied())),
-            );
-        }
+    if let Some(s) = &e.default_situation
+        && !situations.contains(s.as_str())
+    {
+        c.err(
+            &p.k("default_situation"),
+            format!("unknown situation '{s}'"),
+            Some(join(situations.iter().copied())),
+        );
     }
     for (n, id) in e.ratification_outcomes.iter().enumerate() {
         match panel.outcome(id) {
