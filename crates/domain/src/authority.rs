@@ -204,21 +204,33 @@ pub fn check(
         });
     }
     if !rule.all_of.is_empty() {
-        let mut agreed: Vec<&String> = Vec::new();
+        // Each required role is a separate agreement: one person fills one place, whatever
+        // else their role could act for (AUTH-07).
+        let covers = |holder: &str, required: &str| {
+            holder == required
+                || (rule.higher_roles_may_act && policy.role_covers(holder, required))
+        };
+        let mut filled = vec![false; rule.all_of.len()];
+        for agreed in q.agreed_roles {
+            if let Some(i) =
+                (0..rule.all_of.len()).find(|i| !filled[*i] && covers(agreed, &rule.all_of[*i]))
+            {
+                filled[i] = true;
+            }
+        }
+        let approver_slot = (0..rule.all_of.len())
+            .find(|i| !filled[*i] && q.approver_roles.iter().any(|h| covers(h, &rule.all_of[*i])));
+        if let Some(i) = approver_slot {
+            filled[i] = true;
+        }
         let still: Vec<String> = rule
             .all_of
             .iter()
-            .filter(|req| {
-                let by_approver = holder_covers(req);
-                let by_earlier = q.agreed_roles.iter().any(|a| a == *req);
-                if by_approver || by_earlier {
-                    agreed.push(req);
-                }
-                !(by_approver || by_earlier)
-            })
-            .cloned()
+            .zip(&filled)
+            .filter(|(_, f)| !**f)
+            .map(|(r, _)| r.clone())
             .collect();
-        let approver_contributes = rule.all_of.iter().any(|r| holder_covers(r));
+        let approver_contributes = approver_slot.is_some();
         let required_role = rule.all_of.join(" and ");
         let (allowed, reason) = if !approver_contributes {
             (

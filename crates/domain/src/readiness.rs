@@ -410,3 +410,33 @@ pub fn below_panel_threshold(panel: &Panel, category: &str, amount: Money) -> Op
         .and_then(|c| c.panel_threshold_over)
         .filter(|t| amount <= *t)
 }
+
+/// A presenter requirement not met by who is coming (AGD-05): a warning, not a refusal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PresenterWarning {
+    pub rule: String,
+    pub message: String,
+    pub requirement: String,
+}
+
+/// Checks the roles of the people presenting or attending for this referral against the
+/// panel's presenter rules (AGD-05).
+pub fn presenter_warnings(ctx: &Context<'_>, attending_roles: &[String]) -> Vec<PresenterWarning> {
+    ctx.panel
+        .presenters
+        .iter()
+        .filter(|r| ctx.when(&r.when))
+        .filter(|r| {
+            !r.any_of.iter().any(|need| {
+                attending_roles
+                    .iter()
+                    .any(|have| have == need || ctx.policy.role_covers(have, need))
+            })
+        })
+        .map(|r| PresenterWarning {
+            rule: r.id.clone(),
+            message: r.message.clone(),
+            requirement: r.requirement.clone(),
+        })
+        .collect()
+}

@@ -26,6 +26,8 @@ pub struct Meeting {
     pub recording_due: Option<NaiveDate>,
     /// Role ids of the chair (or co-chairs) this week.
     pub chair: Vec<String>,
+    /// Where it is held, or its remote link (AGD-06).
+    pub venue: Option<String>,
     pub notes: Vec<String>,
 }
 
@@ -235,6 +237,7 @@ impl<'a> Scheduler<'a> {
                 .on_child_record_working_days
                 .map(|n| self.calendar.working_days_after(date, n)),
             chair: self.chair_for(date),
+            venue: self.panel.venue.clone(),
             notes,
         }
     }
