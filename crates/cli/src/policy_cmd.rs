@@ -171,7 +171,7 @@ fn show(loaded: &crate::context::Loaded, id: &str, json: bool, from: Option<Stri
     };
     writeln!(
         o,
-        "\nMeets {pattern} at {} for {} minutes{}; on a bank holiday: {:?}",
+        "\nMeets {pattern} at {} for {} minutes{}; on a bank holiday: {}",
         m.start.format("%H:%M"),
         m.duration_minutes,
         panel
@@ -179,7 +179,7 @@ fn show(loaded: &crate::context::Loaded, id: &str, json: bool, from: Option<Stri
             .as_ref()
             .map(|v| format!(", {v}"))
             .unwrap_or_default(),
-        m.on_bank_holiday
+        m.on_bank_holiday.describe()
     )?;
     writeln!(
         o,
@@ -188,15 +188,16 @@ fn show(loaded: &crate::context::Loaded, id: &str, json: bool, from: Option<Stri
     )?;
     writeln!(
         o,
-        "Cut-off: {}. Late: {:?}.",
+        "Cut-off: {}. A late referral is {}.",
         sched.cutoff_rule_text(),
-        panel.cutoff.late
+        panel.cutoff.late.describe()
     )?;
     for a in &panel.cutoff.accept_late {
         writeln!(
             o,
-            "  Accepted after the cut-off: {:?}, listed as {:?} ({})",
-            a.kind, a.listed_as, a.requirement
+            "  Listed at the next meeting even after its cut-off: {} ({})",
+            a.kind.describe(),
+            a.requirement
         )?;
     }
     match &panel.papers {
@@ -213,9 +214,18 @@ fn show(loaded: &crate::context::Loaded, id: &str, json: bool, from: Option<Stri
     let cap = &panel.capacity;
     writeln!(
         o,
-        "Capacity: {} item(s){}{}; when full: {:?}",
+        "Capacity: {}{}{}; when full, {}",
         cap.max_items
-            .map_or("no maximum of".to_string(), |x| format!("at most {x}")),
+            .map_or("no maximum number of items".to_string(), |x| {
+                match cap.counts {
+                    carepanel_domain::policy::CapacityUnit::Child => {
+                        format!("at most {x} children (each child on a referral counts)")
+                    }
+                    carepanel_domain::policy::CapacityUnit::Referral => {
+                        format!("at most {x} items")
+                    }
+                }
+            }),
         cap.slot_minutes
             .map(|s| format!(", {s}-minute slots"))
             .unwrap_or_default(),
@@ -224,7 +234,7 @@ fn show(loaded: &crate::context::Loaded, id: &str, json: bool, from: Option<Stri
         } else {
             String::new()
         },
-        cap.when_full
+        cap.when_full.describe()
     )?;
     writeln!(o, "Chair: {}", roles(&panel.chair.eligible, ", else "))?;
     if !panel.chair.rota.is_empty() {
@@ -396,7 +406,7 @@ fn show(loaded: &crate::context::Loaded, id: &str, json: bool, from: Option<Stri
         },
         e.requirement
     )?;
-    writeln!(o, "Reviews booked: {:?}", panel.reviews.booking)?;
+    writeln!(o, "Reviews are booked {}", panel.reviews.booking.describe())?;
     if let Some(n) = panel.recording.on_child_record_working_days {
         writeln!(o, "Decisions on the child's record within {n} working days")?;
     }

@@ -98,8 +98,13 @@ pub fn parse_date(field: &str, text: &str) -> Result<NaiveDate, BadInput> {
     })
 }
 
-fn scheduler<'a>(loaded: &'a Loaded, panel: &str) -> Result<Scheduler<'a>, BadInput> {
-    let (policy, p) = loaded.policies.find_panel(panel).ok_or_else(|| {
+/// The panel under the policy version in force on `on` (CFG-03).
+fn scheduler<'a>(
+    loaded: &'a Loaded,
+    panel: &str,
+    on: NaiveDate,
+) -> Result<Scheduler<'a>, BadInput> {
+    let (policy, p) = loaded.policies.find_panel_on(panel, on).ok_or_else(|| {
         bad(format!(
             "--panel '{panel}' is not a panel; panels: {}",
             loaded.policies.panel_ids().join(", ")
@@ -128,8 +133,8 @@ pub fn run(loaded: &Loaded, cmd: WhatIf) -> Result<()> {
             newly_looked_after,
             json,
         } => {
-            let sched = scheduler(loaded, &panel)?;
             let t = parse_time("submitted", &submitted)?;
+            let sched = scheduler(loaded, &panel, t.date())?;
             let answer = whatif::schedule(
                 &sched,
                 part.as_deref(),
@@ -165,7 +170,7 @@ pub fn run(loaded: &Loaded, cmd: WhatIf) -> Result<()> {
             child_age,
             json,
         } => {
-            let sched = scheduler(loaded, &panel)?;
+            let sched = scheduler(loaded, &panel, chrono::Local::now().date_naive())?;
             let amount = amount
                 .map(|a| Money::parse(&a).map_err(|e| bad(format!("--amount: {e}"))))
                 .transpose()?;
@@ -190,8 +195,8 @@ pub fn run(loaded: &Loaded, cmd: WhatIf) -> Result<()> {
             until,
             json,
         } => {
-            let sched = scheduler(loaded, &panel)?;
             let decided = parse_date("decided", &decided)?;
+            let sched = scheduler(loaded, &panel, decided)?;
             let basis = match (category, after, until) {
                 (Some(c), None, None) => ReviewBasis::Category(c),
                 (None, Some(a), None) => ReviewBasis::After(
@@ -221,8 +226,8 @@ pub fn run(loaded: &Loaded, cmd: WhatIf) -> Result<()> {
             to,
             json,
         } => {
-            let sched = scheduler(loaded, &panel)?;
             let from = parse_date("from", &from)?;
+            let sched = scheduler(loaded, &panel, from)?;
             let to = parse_date("to", &to)?;
             if to < from {
                 return Err(bad("--to must be on or after --from").into());

@@ -316,3 +316,61 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn cfg_03_superseded_versions_stay_available_for_their_dates() {
+    // An earlier Bexley version with a 5-working-day cut-off, in force until 2026-06-30.
+    let old = BEXLEY
+        .replace("version = \"2019.1\"", "version = \"2018.1\"")
+        .replace(
+            "effective_from = \"2019-08-01\"",
+            "effective_from = \"2018-01-01\"\neffective_to = \"2026-06-30\"",
+        )
+        .replace("working_days_before = 3", "working_days_before = 5");
+    let new = BEXLEY.replace(
+        "effective_from = \"2019-08-01\"",
+        "effective_from = \"2026-07-01\"",
+    );
+    let set = carepanel_domain::policy_set::PolicySet::parse([
+        ("old.toml", old.as_str()),
+        ("new.toml", new.as_str()),
+    ])
+    .unwrap();
+    let (p, panel) = set.find_panel_on("bexley-rcp", d("2026-05-01")).unwrap();
+    assert_eq!(p.policy.version, "2018.1");
+    assert_eq!(panel.cutoff.working_days_before, Some(5));
+    let (p, _) = set.find_panel_on("bexley-rcp", d("2026-12-01")).unwrap();
+    assert_eq!(p.policy.version, "2019.1");
+    assert_eq!(
+        set.find_panel("bexley-rcp").unwrap().0.policy.version,
+        "2019.1"
+    );
+    // Overlapping versions are refused.
+    let overlapping =
+        carepanel_domain::policy_set::PolicySet::parse([("a.toml", BEXLEY), ("b.toml", BEXLEY)]);
+    let errors = overlapping.err().unwrap_or_default();
+    assert!(
+        errors.iter().any(|e| e.message.contains("overlaps")),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn dates_may_be_written_as_toml_dates_or_strings() {
+    let bare = BEXLEY.replace(
+        "effective_from = \"2019-08-01\"",
+        "effective_from = 2019-08-01",
+    );
+    let p = parse_policy("bare.toml", &bare).unwrap();
+    assert_eq!(p.policy.effective_from, d("2019-08-01"));
+    let with_time = BEXLEY.replace(
+        "effective_from = \"2019-08-01\"",
+        "effective_from = 2019-08-01T09:00:00",
+    );
+    assert!(errors_of(&with_time)[0].message.contains("has a time"));
+    let nonsense = BEXLEY.replace(
+        "effective_from = \"2019-08-01\"",
+        "effective_from = \"1 August 2019\"",
+    );
+    assert!(errors_of(&nonsense)[0].message.contains("YYYY-MM-DD"));
+}

@@ -37,11 +37,12 @@ pub struct Council {
 #[serde(deny_unknown_fields)]
 pub struct PolicyVersion {
     pub version: String,
+    #[serde(with = "date")]
     pub effective_from: NaiveDate,
-    #[serde(default)]
+    #[serde(default, with = "opt_date")]
     pub effective_to: Option<NaiveDate>,
     /// When the council's terms of reference are next due for review (CFG-04).
-    #[serde(default)]
+    #[serde(default, with = "opt_date")]
     pub tor_review_due: Option<NaiveDate>,
     /// The document(s) the policy transcribes.
     pub source: String,
@@ -151,7 +152,7 @@ pub struct Meetings {
     /// Roles whose prior agreement is needed to cancel a meeting (CAL-07).
     pub cancellation_authorisers: Vec<String>,
     /// The first date the pattern runs from; meetings before it are not generated.
-    #[serde(default)]
+    #[serde(default, with = "opt_date")]
     pub from: Option<NaiveDate>,
     /// A note shown beside the pattern (for example an unstated time taken as a default).
     #[serde(default)]
@@ -311,7 +312,7 @@ pub struct ChairRule {
     #[serde(default)]
     pub rota: Vec<Vec<String>>,
     /// The Monday of a week in which the first entry of the rota chairs.
-    #[serde(default)]
+    #[serde(default, with = "opt_date")]
     pub rota_anchor: Option<NaiveDate>,
     pub requirement: String,
     #[serde(default)]
@@ -954,5 +955,122 @@ pub fn parse_weekday(text: &str) -> Option<Weekday> {
         "sat" | "saturday" => Some(Weekday::Sat),
         "sun" | "sunday" => Some(Weekday::Sun),
         _ => None,
+    }
+}
+
+/// Dates written either as TOML dates (`2026-01-05`) or as strings (`"2026-01-05"`).
+pub mod date {
+    use chrono::NaiveDate;
+    use serde::de::{self, MapAccess, Visitor};
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::fmt;
+
+    pub fn serialize<S: Serializer>(d: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&d.format("%Y-%m-%d").to_string())
+    }
+
+    fn parse<E: de::Error>(text: &str) -> Result<NaiveDate, E> {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+            E::custom(format!(
+                "'{text}' is not a date; write YYYY-MM-DD, for example 2026-01-05"
+            ))
+        })
+    }
+
+    struct DateVisitor;
+
+    impl<'de> Visitor<'de> for DateVisitor {
+        type Value = NaiveDate;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a date written YYYY-MM-DD")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<NaiveDate, E> {
+            parse(v)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<NaiveDate, A::Error> {
+            let dt =
+                toml::value::Datetime::deserialize(de::value::MapAccessDeserializer::new(map))?;
+            match (dt.date, dt.time) {
+                (Some(d), None) => {
+                    NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
+                        .ok_or_else(|| de::Error::custom(format!("{dt} is not a date")))
+                }
+                _ => Err(de::Error::custom(format!(
+                    "{dt} has a time; write a date alone, YYYY-MM-DD"
+                ))),
+            }
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+        d.deserialize_any(DateVisitor)
+    }
+}
+
+/// Optional dates, as [`date`].
+pub mod opt_date {
+    use chrono::NaiveDate;
+    use serde::{Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Option<NaiveDate>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => super::date::serialize(d, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
+        super::date::deserialize(d).map(Some)
+    }
+}
+
+impl OnBankHoliday {
+    pub fn describe(self) -> &'static str {
+        match self {
+            OnBankHoliday::Skip => "no meeting; items roll to the next meeting",
+            OnBankHoliday::NextWorkingDay => "held on the next working day",
+            OnBankHoliday::Hold => "held anyway",
+        }
+    }
+}
+
+impl LateRule {
+    pub fn describe(self) -> &'static str {
+        match self {
+            LateRule::RollToNext => "listed for the next meeting whose cut-off it meets",
+            LateRule::ChairDecides => {
+                "offered the next on-time meeting; the chair accepts, rejects or defers it"
+            }
+        }
+    }
+}
+
+impl WhenFull {
+    pub fn describe(self) -> &'static str {
+        match self {
+            WhenFull::ChairPrioritises => {
+                "the chair prioritises; items not prioritised roll to the next meeting"
+            }
+            WhenFull::RollToNext => "further items roll to the next meeting",
+        }
+    }
+}
+
+impl LateKind {
+    pub fn describe(self) -> &'static str {
+        match self {
+            LateKind::Emergency => "emergency requests",
+            LateKind::Ratification => "ratifications of decisions taken between meetings",
+            LateKind::NewlyLookedAfter => "children newly looked after since the last panel",
+        }
+    }
+}
+
+impl ReviewBooking {
+    pub fn describe(self) -> &'static str {
+        match self {
+            ReviewBooking::LatestOnOrBefore => "at the latest meeting on or before the due date",
+            ReviewBooking::FirstOnOrAfter => "at the first meeting on or after the due date",
+        }
     }
 }
