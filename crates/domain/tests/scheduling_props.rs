@@ -33,14 +33,23 @@ fn cal_06_sched_01_every_generated_meeting_is_well_formed() {
         let ms = s.meetings(d("2026-01-01"), d("2030-12-31"));
         assert!(ms.len() > 50, "{id}");
         for m in &ms {
-            assert!(!matches!(m.date.weekday(), Weekday::Sat | Weekday::Sun), "{id} {m:?}");
-            assert!(m.cutoff < m.start, "{id}: cut-off before the meeting: {m:?}");
+            assert!(
+                !matches!(m.date.weekday(), Weekday::Sat | Weekday::Sun),
+                "{id} {m:?}"
+            );
+            assert!(
+                m.cutoff < m.start,
+                "{id}: cut-off before the meeting: {m:?}"
+            );
             if let Some(p) = m.papers_due {
                 assert!(p < m.date, "{id}");
                 assert!(cal.is_working_day(p));
             }
             if m.held {
-                assert!(!cal.holidays().is_holiday(m.date), "{id} held on a bank holiday: {m:?}");
+                assert!(
+                    !cal.holidays().is_holiday(m.date),
+                    "{id} held on a bank holiday: {m:?}"
+                );
             }
             if let Some(r) = m.recording_due {
                 assert!(r > m.date && cal.is_working_day(r));
@@ -57,7 +66,11 @@ fn cal_05_monthly_panels_meet_once_a_month() {
     assert_eq!(ms.len(), 60);
     for m in &ms {
         assert_eq!(m.date.weekday(), Weekday::Thu);
-        assert!((8..=14).contains(&m.date.day()), "second Thursday: {}", m.date);
+        assert!(
+            (8..=14).contains(&m.date.day()),
+            "second Thursday: {}",
+            m.date
+        );
     }
 }
 
