@@ -43,6 +43,8 @@ pub enum AuthorityError {
     },
     #[error("name the situation: {panel} has no default; situations: {known}")]
     NoSituation { panel: String, known: String },
+    #[error("the rules for '{situation}' depend on the child's age: give the child's age")]
+    AgeNeeded { situation: String },
     #[error("unknown role '{role}' in {council}'s policy; roles: {known}")]
     UnknownRole {
         council: String,
@@ -137,20 +139,23 @@ pub fn check(
             known,
         });
     }
+    // An age band that cannot be tested must not let a later, unbanded rule answer instead.
+    if q.child_age.is_none()
+        && rules
+            .iter()
+            .any(|r| r.age_from.is_some() || r.age_to.is_some())
+    {
+        return Err(AuthorityError::AgeNeeded {
+            situation: situation.to_string(),
+        });
+    }
     let amount = q.amount.unwrap_or(Money::ZERO);
     let Some(rule) = rules
         .iter()
         .find(|r| band_matches(r, amount, q.child_age))
         .copied()
     else {
-        let needs_age = rules
-            .iter()
-            .any(|r| r.age_from.is_some() || r.age_to.is_some());
-        let reason = if needs_age && q.child_age.is_none() {
-            format!(
-                "The rules for '{situation}' depend on the child's age; give the child's age to get an answer."
-            )
-        } else {
+        let reason = {
             format!(
                 "No delegated authority in {}'s policy covers '{situation}' at {amount}{}.",
                 policy.council.name,

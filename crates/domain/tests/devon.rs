@@ -266,3 +266,32 @@ fn b4_sign_07_no_sign_off_chain_but_presenters_are_expected() {
         "AGD-05"
     );
 }
+
+#[test]
+fn b4_auth_08_an_age_banded_rule_is_never_bypassed_when_the_age_is_unknown() {
+    let (policy, p) = panel("devon-prp");
+    let hos = roles(&["head-of-service"]);
+    let ask = |age| {
+        check(
+            policy,
+            p,
+            &AuthorityQuestion {
+                situation: Some("emergency-s20-exception-11-16"),
+                amount: None,
+                child_age: age,
+                approver_roles: &hos,
+                agreed_roles: &[],
+            },
+        )
+    };
+    assert!(matches!(
+        ask(None),
+        Err(carepanel_domain::authority::AuthorityError::AgeNeeded { .. })
+    ));
+    assert!(
+        !ask(Some(13)).unwrap().allowed,
+        "11 to 16 needs the Deputy Director"
+    );
+    assert!(ask(Some(17)).unwrap().allowed);
+    assert!(ask(Some(10)).unwrap().allowed);
+}
