@@ -45,6 +45,9 @@ pub enum WhatIf {
         situation: Option<String>,
         #[arg(long)]
         child_age: Option<u32>,
+        /// Roles that have already agreed, for rules needing several agreements (repeatable).
+        #[arg(long)]
+        agreed: Vec<String>,
         #[arg(long)]
         json: bool,
     },
@@ -80,22 +83,38 @@ pub enum WhatIf {
 }
 
 pub fn parse_time(field: &str, text: &str) -> Result<NaiveDateTime, BadInput> {
-    ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+    let t = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
         .iter()
         .find_map(|f| NaiveDateTime::parse_from_str(text.trim(), f).ok())
         .ok_or_else(|| {
             bad(format!(
                 "--{field} '{text}' is not a time; write Europe/London local time as YYYY-MM-DDTHH:MM, for example 2026-12-04T16:30"
             ))
-        })
+        })?;
+    in_range(field, text, t.date())?;
+    Ok(t)
 }
 
 pub fn parse_date(field: &str, text: &str) -> Result<NaiveDate, BadInput> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+    let d = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
         bad(format!(
             "--{field} '{text}' is not a date; write YYYY-MM-DD, for example 2026-12-04"
         ))
-    })
+    })?;
+    in_range(field, text, d)?;
+    Ok(d)
+}
+
+fn in_range(field: &str, text: &str, d: NaiveDate) -> Result<(), BadInput> {
+    if carepanel_domain::calendar::supported(d) {
+        Ok(())
+    } else {
+        Err(bad(format!(
+            "--{field} '{text}' is outside the years carepanel works with ({} to {})",
+            carepanel_domain::calendar::FIRST_SUPPORTED_YEAR,
+            carepanel_domain::calendar::LAST_SUPPORTED_YEAR
+        )))
+    }
 }
 
 /// The panel under the policy version in force on `on` (CFG-03).
@@ -168,6 +187,7 @@ pub fn run(loaded: &Loaded, cmd: WhatIf) -> Result<()> {
             approver,
             situation,
             child_age,
+            agreed,
             json,
         } => {
             let sched = scheduler(loaded, &panel, chrono::Local::now().date_naive())?;
@@ -175,7 +195,14 @@ pub fn run(loaded: &Loaded, cmd: WhatIf) -> Result<()> {
                 .map(|a| Money::parse(&a).map_err(|e| bad(format!("--amount: {e}"))))
                 .transpose()?;
             let answer =
-                whatif::authority(&sched, amount, &approver, situation.as_deref(), child_age)
+                whatif::authority(
+                &sched,
+                amount,
+                &approver,
+                situation.as_deref(),
+                child_age,
+                &agreed,
+            )
                     .map_err(|e| bad(e.to_string()))?;
             print(json, &answer, |a| {
                 format!(

@@ -43,8 +43,12 @@ pub enum AuthorityError {
     },
     #[error("name the situation: {panel} has no default; situations: {known}")]
     NoSituation { panel: String, known: String },
-    #[error("the rules for '{situation}' depend on the child's age: give the child's age")]
+    #[error("the rules for '{situation}' depend on the child's age: give the child's age (AUTH-01, CAL-09)")]
     AgeNeeded { situation: String },
+    #[error("the rules for '{situation}' depend on the amount: give the amount in pounds and pence (AUTH-01, AUTH-11)")]
+    AmountNeeded { situation: String },
+    #[error("an amount cannot be negative: {amount} (AUTH-11)")]
+    NegativeAmount { amount: Money },
     #[error("unknown role '{role}' in {council}'s policy; roles: {known}")]
     UnknownRole {
         council: String,
@@ -149,6 +153,18 @@ pub fn check(
             situation: situation.to_string(),
         });
     }
+    if let Some(a) = q.amount.filter(|a| *a < Money::ZERO) {
+        return Err(AuthorityError::NegativeAmount { amount: a });
+    }
+    if q.amount.is_none()
+        && rules
+            .iter()
+            .any(|r| r.amount_over.is_some() || r.amount_up_to.is_some())
+    {
+        return Err(AuthorityError::AmountNeeded {
+            situation: situation.to_string(),
+        });
+    }
     let amount = q.amount.unwrap_or(Money::ZERO);
     let Some(rule) = rules
         .iter()
@@ -215,19 +231,16 @@ pub fn check(
             holder == required
                 || (rule.higher_roles_may_act && policy.role_covers(holder, required))
         };
-        let mut filled = vec![false; rule.all_of.len()];
-        for agreed in q.agreed_roles {
-            if let Some(i) =
-                (0..rule.all_of.len()).find(|i| !filled[*i] && covers(agreed, &rule.all_of[*i]))
-            {
-                filled[i] = true;
-            }
-        }
-        let approver_slot = (0..rule.all_of.len())
-            .find(|i| !filled[*i] && q.approver_roles.iter().any(|h| covers(h, &rule.all_of[*i])));
-        if let Some(i) = approver_slot {
-            filled[i] = true;
-        }
+        // Who fills which place: the earlier agreements and the approver, each in one place,
+        // matched so that as many places as possible are filled (AUTH-07).
+        let mut people: Vec<Vec<&String>> = q.agreed_roles.iter().map(|r| vec![r]).collect();
+        people.push(q.approver_roles.iter().collect());
+        let approver = people.len() - 1;
+        let assignment = best_assignment(&rule.all_of, &people, &covers);
+        let filled: Vec<bool> = (0..rule.all_of.len())
+            .map(|i| assignment.iter().any(|a| *a == Some(i)))
+            .collect();
+        let approver_slot = assignment.get(approver).copied().flatten();
         let still: Vec<String> = rule
             .all_of
             .iter()
@@ -282,13 +295,15 @@ pub fn check(
             requirement: rule.requirement.clone(),
         });
     }
+    let covers_role =
+        |h: &str, r: &str| h == r || (rule.higher_roles_may_act && policy.role_covers(h, r));
     let required_role = rule.any_of.join(" or ");
     let direct = rule.any_of.iter().any(|r| holder_covers(r));
     let absent = !direct
         && rule.in_absence.iter().any(|r| {
             q.approver_roles
                 .iter()
-                .any(|h| h == r || policy.role_covers(h, r))
+                .any(|h| covers_role(h, r))
         });
     let validity = if rule.interim {
         " The approval lasts only until the next meeting, where it is listed for ratification."
@@ -343,4 +358,57 @@ pub fn check(
         still_needed: Vec::new(),
         requirement: rule.requirement.clone(),
     })
+}
+
+/// Assigns each person (a set of roles) to at most one required place they cover, filling as
+/// many places as possible and, among those, giving the last person (the approver) a place when
+/// one is free. Rules name few places, so the search is exhaustive.
+fn best_assignment(
+    places: &[String],
+    people: &[Vec<&String>],
+    covers: &dyn Fn(&str, &str) -> bool,
+) -> Vec<Option<usize>> {
+    struct Search<'a> {
+        places: &'a [String],
+        people: &'a [Vec<&'a String>],
+        covers: &'a dyn Fn(&str, &str) -> bool,
+        taken: Vec<bool>,
+        current: Vec<Option<usize>>,
+        best: (usize, bool, Vec<Option<usize>>),
+    }
+    impl Search<'_> {
+        fn run(&mut self, person: usize) {
+            if person == self.people.len() {
+                let filled = self.current.iter().flatten().count();
+                let approver_in = self.current.last().is_some_and(Option::is_some);
+                if (filled, approver_in) > (self.best.0, self.best.1) {
+                    self.best = (filled, approver_in, self.current.clone());
+                }
+                return;
+            }
+            for i in 0..self.places.len() {
+                let place = &self.places[i];
+                if !self.taken[i] && self.people[person].iter().any(|h| (self.covers)(h, place)) {
+                    self.taken[i] = true;
+                    self.current.push(Some(i));
+                    self.run(person + 1);
+                    self.current.pop();
+                    self.taken[i] = false;
+                }
+            }
+            self.current.push(None);
+            self.run(person + 1);
+            self.current.pop();
+        }
+    }
+    let mut s = Search {
+        places,
+        people,
+        covers,
+        taken: vec![false; places.len()],
+        current: Vec::new(),
+        best: (0, false, vec![None; people.len()]),
+    };
+    s.run(0);
+    s.best.2
 }

@@ -119,7 +119,8 @@ impl WorkingCalendar {
         let mut d = day;
         let mut left = n;
         while left > 0 {
-            d = prev_day(d);
+            let Some(p) = d.pred_opt() else { break };
+            d = p;
             if self.is_working_day(d) {
                 left -= 1;
             }
@@ -133,7 +134,8 @@ impl WorkingCalendar {
         let mut d = day;
         let mut left = n;
         while left > 0 {
-            d = next_day(d);
+            let Some(x) = d.succ_opt() else { break };
+            d = x;
             if self.is_working_day(d) {
                 left -= 1;
             }
@@ -146,7 +148,8 @@ impl WorkingCalendar {
         let mut n = 0;
         let mut d = from;
         while d < to {
-            d = next_day(d);
+            let Some(x) = d.succ_opt() else { break };
+            d = x;
             if self.is_working_day(d) {
                 n += 1;
             }
@@ -157,7 +160,8 @@ impl WorkingCalendar {
     pub fn on_or_before_working(&self, day: NaiveDate) -> NaiveDate {
         let mut d = day;
         while !self.is_working_day(d) {
-            d = prev_day(d);
+            let Some(p) = d.pred_opt() else { break };
+            d = p;
         }
         d
     }
@@ -165,24 +169,17 @@ impl WorkingCalendar {
     pub fn on_or_after_working(&self, day: NaiveDate) -> NaiveDate {
         let mut d = day;
         while !self.is_working_day(d) {
-            d = next_day(d);
+            let Some(x) = d.succ_opt() else { break };
+            d = x;
         }
         d
     }
 }
 
-fn prev_day(d: NaiveDate) -> NaiveDate {
-    d.pred_opt().unwrap_or(d)
-}
-
-fn next_day(d: NaiveDate) -> NaiveDate {
-    d.succ_opt().unwrap_or(d)
-}
-
 /// Adds calendar months, clamping to the month's last day: 31 March + 3 months = 30 June
 /// (CAL-08). Repeating intervals call this with a multiple from the original anchor date.
 pub fn add_months(day: NaiveDate, months: i32) -> NaiveDate {
-    let total = day.year() * 12 + day.month0() as i32 + months;
+    let total = (day.year() * 12 + day.month0() as i32).saturating_add(months);
     let year = total.div_euclid(12);
     let month0 = total.rem_euclid(12) as u32;
     let last = last_day_of_month(year, month0 + 1);
@@ -255,6 +252,15 @@ pub fn london_to_utc(local: NaiveDateTime) -> chrono::DateTime<Utc> {
 
 pub fn utc_to_london(t: chrono::DateTime<Utc>) -> NaiveDateTime {
     t.with_timezone(&London).naive_local()
+}
+
+/// The dates carepanel computes with; outside them every schedule is empty, so arithmetic
+/// on dates can never overflow.
+pub const FIRST_SUPPORTED_YEAR: i32 = 1900;
+pub const LAST_SUPPORTED_YEAR: i32 = 2200;
+
+pub fn supported(day: NaiveDate) -> bool {
+    (FIRST_SUPPORTED_YEAR..=LAST_SUPPORTED_YEAR).contains(&day.year())
 }
 
 /// Whole clock hours between two London wall-clock times, across BST/GMT changes (MEM-04).

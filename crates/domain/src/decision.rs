@@ -103,7 +103,7 @@ pub fn project(weekly: Money, weeks: u32, cap_weeks: Option<u32>) -> Option<Proj
         capped,
         note: capped.then(|| {
             format!(
-                "Projected costs are counted to a maximum of {counted} weeks (one year); {weeks} weeks were asked for (REF-06)"
+                "Projected costs are counted to a maximum of {counted} weeks; {weeks} weeks were asked for (REF-06)"
             )
         }),
     })
@@ -150,7 +150,16 @@ pub fn check(
     {
         errors.push(ferr(
             "outcome",
-            "a ratification is decided as Ratify, Modify or Reverse",
+            format!(
+                "a ratification is decided as one of: {}",
+                panel
+                    .emergency
+                    .ratification_outcomes
+                    .iter()
+                    .map(|o| panel.outcome(o).map_or(o.as_str(), |x| x.label.as_str()))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
             "DEC-09",
         ));
     }

@@ -210,9 +210,24 @@ impl ReferralState {
             }
             (s, e) => Err(refuse(
                 format!("a referral that is {} cannot {}", s.name(), event_name(&e)),
-                "SIGN-01",
+                event_requirement(&e),
             )),
         }
+    }
+}
+
+/// The requirement that governs each kind of event, named when it is refused.
+fn event_requirement(e: &Event) -> &'static str {
+    match e {
+        Event::Send { .. } | Event::SignOff { .. } | Event::Return { .. } | Event::Reopen => {
+            "SIGN-01"
+        }
+        Event::List { .. } => "SCHED-02",
+        Event::Defer { .. } => "SCHED-08",
+        Event::Reject(_) => "SIGN-08",
+        Event::Hear => "AGD-03",
+        Event::Decide => "DEC-01",
+        Event::Withdraw { .. } => "SEC-03",
     }
 }
 

@@ -41,7 +41,7 @@ pub enum ReviewError {
         category: String,
         known: String,
     },
-    #[error("the approval ends on {end}, before the decision on {decided}")]
+    #[error("the approval ends on {end}, before the decision on {decided} (REV-01)")]
     EndsBeforeDecision { end: NaiveDate, decided: NaiveDate },
 }
 
@@ -54,24 +54,37 @@ pub fn review(
     let panel = sched.panel;
     let first_after = panel.reviews.booking == ReviewBooking::FirstOnOrAfter;
     let after = decided.and_time(NaiveTime::from_hms_opt(23, 59, 59).unwrap_or_default());
-    let book = |due: NaiveDate| sched.review_meeting(after, due, first_after);
-    let booking_text = if first_after {
-        "booked at the first meeting on or after the due date"
-    } else {
-        "booked at the latest meeting on or before the due date"
+    // The meeting booked for a due date, and that booking in words (REV-07).
+    let book = |due: NaiveDate| -> (Option<Meeting>, String) {
+        match sched.review_meeting(after, due, first_after) {
+            Some((m, false)) => {
+                let how = if first_after {
+                    "booked at the first meeting on or after the due date"
+                } else {
+                    "booked at the latest meeting on or before the due date"
+                };
+                let text = format!("{how}: {} (REV-07)", long_date(m.date));
+                (Some(m), text)
+            }
+            Some((m, true)) => {
+                let text = format!(
+                    "no meeting falls between the decision and the due date, so it is booked at the first meeting after it: {} (REV-07)",
+                    long_date(m.date)
+                );
+                (Some(m), text)
+            }
+            None => (None, "no meeting is scheduled to book it at (REV-07)".to_string()),
+        }
     };
     match basis {
         ReviewBasis::After(interval) => {
             let due = interval.after(decided, 1);
-            let meeting = book(due);
+            let (meeting, booked) = book(due);
             Ok(ReviewAnswer {
                 reason: format!(
-                    "Return after {interval} from {}: due {}, {booking_text} ({})",
+                    "Return after {interval} from {}: due {}, {booked}",
                     long_date(decided),
                     long_date(due),
-                    meeting
-                        .as_ref()
-                        .map_or("no meeting found".to_string(), |m| long_date(m.date))
                 ),
                 review_due: Some(due),
                 meeting,
@@ -86,15 +99,20 @@ pub fn review(
             if *end < decided {
                 return Err(ReviewError::EndsBeforeDecision { end: *end, decided });
             }
-            let meeting = book(*end);
+            let (meeting, booked) = book(*end);
+            let late = meeting.as_ref().is_some_and(|m| m.date > *end);
             Ok(ReviewAnswer {
-                reason: format!(
-                    "The approval ends on {}; a new application is needed before then, {booking_text} ({})",
-                    long_date(*end),
-                    meeting
-                        .as_ref()
-                        .map_or("no meeting found".to_string(), |m| long_date(m.date))
-                ),
+                reason: if late {
+                    format!(
+                        "The approval ends on {}, before any meeting can hear a new application: {booked}; extend the approval or agree it outside panel until then",
+                        long_date(*end)
+                    )
+                } else {
+                    format!(
+                        "The approval ends on {}; a new application is needed before then, {booked}",
+                        long_date(*end)
+                    )
+                },
                 review_due: Some(*end),
                 meeting,
                 repeats: None,
@@ -142,7 +160,7 @@ pub fn review(
                 (ReviewKind::Every | ReviewKind::Within | ReviewKind::WorkerReminder, Some(iv)) => {
                     let due = iv.after(decided, 1);
                     let reminder = rule.kind == ReviewKind::WorkerReminder;
-                    let meeting = book(due);
+                    let (meeting, booked) = book(due);
                     let what = match rule.kind {
                         ReviewKind::Every => format!("reviewed every {iv}"),
                         ReviewKind::Within => format!("returns within {iv}"),
@@ -152,13 +170,10 @@ pub fn review(
                     };
                     Ok(ReviewAnswer {
                         reason: format!(
-                            "{} {what} (\"{}\"): due {}, {booking_text} ({})",
+                            "{} {what} (\"{}\"): due {}, {booked}",
                             cat.label,
                             rule.wording,
                             long_date(due),
-                            meeting
-                                .as_ref()
-                                .map_or("no meeting found".to_string(), |m| long_date(m.date))
                         ),
                         review_due: Some(due),
                         meeting,

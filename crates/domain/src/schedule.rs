@@ -2,12 +2,12 @@
 //! cut-offs, papers and recording dates, the chair rota, and where a referral is listed
 //! (CAL-04 to CAL-07, SCHED-01 to SCHED-06, PAP-01, REC-01, MEM-02).
 
-use crate::calendar::WorkingCalendar;
+use crate::calendar::{self, WorkingCalendar};
 use crate::policy::{
     CutoffOnHoliday, LateKind, LateListing, LateRule, OnBankHoliday, Panel, Pattern, Policy,
     weekday_name,
 };
-use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Weekday};
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -64,8 +64,14 @@ pub struct Listing {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScheduleError {
-    #[error("{panel} has no meeting after {after} within two years; add one (ad hoc) first")]
+    #[error("{panel} has no meeting after {after} within two years; add one (ad hoc) first (CAL-05)")]
     NoMeeting { panel: String, after: NaiveDateTime },
+    #[error("{who} may not cancel a meeting of {panel}: it needs the prior agreement of {needed} (CAL-07)")]
+    CancellationNotAuthorised {
+        panel: String,
+        who: String,
+        needed: String,
+    },
 }
 
 /// How far ahead the scheduler looks for a meeting before giving up.
@@ -148,11 +154,22 @@ impl<'a> Scheduler<'a> {
         out
     }
 
-    /// All meetings (held or skipped) with a pattern or ad hoc date in `[from, to]`.
+    /// All meetings (held or skipped) held, or due to be held, in `[from, to]`.
     pub fn meetings(&self, from: NaiveDate, to: NaiveDate) -> Vec<Meeting> {
         let m = &self.panel.meetings;
+        let (Some(first), Some(last)) = (
+            NaiveDate::from_ymd_opt(calendar::FIRST_SUPPORTED_YEAR, 1, 1),
+            NaiveDate::from_ymd_opt(calendar::LAST_SUPPORTED_YEAR, 12, 31),
+        ) else {
+            return Vec::new();
+        };
+        let (from, to) = (from.max(first), to.min(last));
+        if from > to {
+            return Vec::new();
+        }
+        // A meeting moved off a bank holiday can land a few days after its pattern date.
         let mut out: Vec<Meeting> = self
-            .pattern_dates(from, to)
+            .pattern_dates(from - Duration::days(7), to)
             .into_iter()
             .map(|pd| {
                 let mut notes = Vec::new();
@@ -186,6 +203,7 @@ impl<'a> Scheduler<'a> {
                 }
                 self.meeting_at(date.and_time(m.start), pd, held, notes)
             })
+            .filter(|x| x.date >= from && x.date <= to)
             .collect();
         for start in &self.ad_hoc {
             let d = start.date();
@@ -211,6 +229,12 @@ impl<'a> Scheduler<'a> {
         mut notes: Vec<String>,
     ) -> Meeting {
         let date = start.date();
+        if !self.calendar.holidays().covers(date) {
+            notes.push(format!(
+                "The bank-holiday file does not cover {}: dates are worked out as if it had no bank holidays; load a current file (CAL-01)",
+                date.year()
+            ));
+        }
         let cutoff = self.cutoff_for(date);
         let papers_due = self.papers_due(date);
         if let Some(p) = papers_due
@@ -302,7 +326,10 @@ impl<'a> Scheduler<'a> {
     /// Held meetings starting after `after`, in order, up to the horizon.
     pub fn held_after(&self, after: NaiveDateTime) -> impl Iterator<Item = Meeting> + use<'_> {
         let from = after.date();
-        self.meetings(from, from + Duration::days(HORIZON_DAYS))
+        let to = from
+            .checked_add_signed(Duration::days(HORIZON_DAYS))
+            .unwrap_or(from);
+        self.meetings(from, to)
             .into_iter()
             .filter(move |m| m.held && m.start > after)
     }
@@ -324,16 +351,45 @@ impl<'a> Scheduler<'a> {
         after: NaiveDateTime,
         due: NaiveDate,
         first_on_or_after: bool,
-    ) -> Option<Meeting> {
+    ) -> Option<(Meeting, bool)> {
+        let end = due
+            .checked_add_signed(Duration::days(HORIZON_DAYS))
+            .unwrap_or(due);
         let candidates: Vec<Meeting> = self
-            .meetings(after.date(), due + Duration::days(HORIZON_DAYS))
+            .meetings(after.date(), end)
             .into_iter()
             .filter(|m| m.held && m.start > after)
             .collect();
         if !first_on_or_after && let Some(m) = candidates.iter().rev().find(|m| m.date <= due) {
-            return Some(m.clone());
+            return Some((m.clone(), false));
         }
-        candidates.into_iter().find(|m| m.date >= due)
+        candidates
+            .into_iter()
+            .find(|m| m.date >= due)
+            .map(|m| (m, !first_on_or_after))
+    }
+
+    /// Checks that someone holding `roles` may cancel a meeting (CAL-07): the authoriser is
+    /// recorded with the cancellation.
+    pub fn check_cancellation(&self, roles: &[String]) -> Result<String, ScheduleError> {
+        let needed = &self.panel.meetings.cancellation_authorisers;
+        roles
+            .iter()
+            .find(|r| needed.iter().any(|n| *r == n || self.policy.role_covers(r, n)))
+            .cloned()
+            .ok_or_else(|| ScheduleError::CancellationNotAuthorised {
+                panel: self.panel.name.clone(),
+                who: roles
+                    .iter()
+                    .map(|r| self.policy.role_label(r))
+                    .collect::<Vec<_>>()
+                    .join(" / "),
+                needed: needed
+                    .iter()
+                    .map(|r| self.policy.role_label(r))
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+            })
     }
 
     /// Where a submission made at `submitted` (London time) is listed, assuming free capacity
@@ -351,19 +407,37 @@ impl<'a> Scheduler<'a> {
         })?;
         let rule = self.cutoff_rule_text();
         if on_time(submitted, first.cutoff) {
-            let reason = format!(
+            let mut reason = format!(
                 "{rule}. Submitted {}, before the cut-off of {}, so it is listed for {} (SCHED-02).",
                 long_datetime(submitted),
                 long_datetime(first.cutoff),
                 long_datetime(first.start)
             );
+            let mut requirement = cut.requirement.clone();
+            // PAP-02: where papers go out before the cut-off, a referral arriving after
+            // circulation is heard only in exceptional circumstances, on the chair's word.
+            let after_papers = self.panel.papers.as_ref().filter(|p| p.after_circulation_needs_chair).and_then(|p| {
+                first
+                    .papers_due
+                    .filter(|due| submitted.date() > *due)
+                    .map(|due| (p, due))
+            });
+            if let Some((papers, due)) = after_papers {
+                reason.push_str(&format!(
+                    " Papers were circulated on {}, before it arrived: \"{}\" The chair decides whether it is heard ({}).",
+                    long_date(due),
+                    papers.wording,
+                    papers.requirement
+                ));
+                requirement = format!("{requirement}, {}", papers.requirement);
+            }
             return Ok(Listing {
+                chair_to_decide: after_papers.is_some(),
                 meeting: first,
                 late: false,
                 accepted_late_as: None,
-                chair_to_decide: false,
                 reason,
-                requirement: cut.requirement.clone(),
+                requirement,
             });
         }
         if let Some(acc) = cut.accept_late.iter().find(|a| kind.has(a.kind)) {
@@ -446,9 +520,15 @@ impl<'a> Scheduler<'a> {
     }
 }
 
-/// A cut-off closes at the end of its minute: a submission stamped 23:59 is on time.
-fn on_time(submitted: NaiveDateTime, cutoff: NaiveDateTime) -> bool {
-    submitted < cutoff + Duration::minutes(1)
+/// Whether a submission meets a cut-off. "23:59" is the end of the day (23:59:59, CAL-02);
+/// any other time closes on the minute: "by 12 noon" refuses 12:00:30.
+pub fn on_time(submitted: NaiveDateTime, cutoff: NaiveDateTime) -> bool {
+    let closes = if cutoff.time().hour() == 23 && cutoff.time().minute() == 59 {
+        cutoff.date().and_time(NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(cutoff.time()))
+    } else {
+        cutoff
+    };
+    submitted <= closes
 }
 
 fn late_kind_text(k: LateKind) -> &'static str {

@@ -100,6 +100,7 @@ pub fn authority(
     approver: &str,
     situation: Option<&str>,
     child_age: Option<u32>,
+    agreed: &[String],
 ) -> Result<AuthorityWhatIf, WhatIfError> {
     let roles = [approver.to_string()];
     let a = authority::check(
@@ -110,7 +111,7 @@ pub fn authority(
             amount,
             child_age,
             approver_roles: &roles,
-            agreed_roles: &[],
+            agreed_roles: agreed,
         },
     )?;
     Ok(AuthorityWhatIf {

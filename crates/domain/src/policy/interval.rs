@@ -24,21 +24,37 @@ impl Interval {
         if n == 0 {
             return Err(format!("'{text}' is zero; an interval must be at least 1"));
         }
-        match unit.to_ascii_lowercase().trim_end_matches('s') {
-            "week" => Ok(Interval::Weeks(n)),
-            "month" => Ok(Interval::Months(n)),
-            "year" => Ok(Interval::Months(n * 12)),
-            _ => Err(format!(
+        let lower = unit.to_ascii_lowercase();
+        let unit_ok = match lower.strip_suffix('s').unwrap_or(&lower) {
+            "week" => Some(Interval::Weeks(n)),
+            "month" => Some(Interval::Months(n)),
+            "year" => Some(Interval::Months(n.saturating_mul(12))),
+            _ => None,
+        };
+        let Some(interval) = unit_ok else {
+            return Err(format!(
                 "'{text}' has the unit '{unit}'; allowed units: weeks, months, years"
-            )),
+            ));
+        };
+        let too_long = match interval {
+            Interval::Weeks(w) => w > 5200,
+            Interval::Months(m) => m > 1200,
+        };
+        if too_long {
+            return Err(format!("'{text}' is longer than 100 years"));
         }
+        Ok(interval)
     }
 
     /// The date `times` intervals after `anchor`, anchored so month ends do not drift (CAL-08).
     pub fn after(self, anchor: NaiveDate, times: u32) -> NaiveDate {
         match self {
-            Interval::Weeks(w) => anchor + Duration::weeks(i64::from(w) * i64::from(times)),
-            Interval::Months(m) => add_months(anchor, (m * times) as i32),
+            Interval::Weeks(w) => anchor
+                .checked_add_signed(Duration::weeks(i64::from(w) * i64::from(times)))
+                .unwrap_or(NaiveDate::MAX),
+            Interval::Months(m) => {
+                add_months(anchor, i32::try_from(u64::from(m) * u64::from(times)).unwrap_or(i32::MAX))
+            }
         }
     }
 }
@@ -71,6 +87,10 @@ mod tests {
         assert!(Interval::parse("three months").is_err());
         assert!(Interval::parse("0 weeks").is_err());
         assert!(Interval::parse("3 fortnights").is_err());
+        assert!(Interval::parse("3 monthss").is_err());
+        assert!(Interval::parse("400000000 years").is_err());
+        assert!(Interval::parse("99999999 weeks").is_err());
+        assert_eq!(Interval::parse("100 years"), Ok(Interval::Months(1200)));
         // CAL-08 anchored repeats from 31 March.
         let m3 = Interval::Months(3);
         assert_eq!(m3.after(d("2026-03-31"), 1), d("2026-06-30"));
