@@ -194,8 +194,7 @@ pub fn run(loaded: &Loaded, cmd: WhatIf) -> Result<()> {
             let amount = amount
                 .map(|a| Money::parse(&a).map_err(|e| bad(format!("--amount: {e}"))))
                 .transpose()?;
-            let answer =
-                whatif::authority(
+            let answer = whatif::authority(
                 &sched,
                 amount,
                 &approver,
@@ -203,7 +202,7 @@ pub fn run(loaded: &Loaded, cmd: WhatIf) -> Result<()> {
                 child_age,
                 &agreed,
             )
-                    .map_err(|e| bad(e.to_string()))?;
+            .map_err(|e| bad(e.to_string()))?;
             print(json, &answer, |a| {
                 format!(
                     "{} (rule {}; required: {})\n{}",

@@ -43,9 +43,13 @@ pub enum AuthorityError {
     },
     #[error("name the situation: {panel} has no default; situations: {known}")]
     NoSituation { panel: String, known: String },
-    #[error("the rules for '{situation}' depend on the child's age: give the child's age (AUTH-01, CAL-09)")]
+    #[error(
+        "the rules for '{situation}' depend on the child's age: give the child's age (AUTH-01, CAL-09)"
+    )]
     AgeNeeded { situation: String },
-    #[error("the rules for '{situation}' depend on the amount: give the amount in pounds and pence (AUTH-01, AUTH-11)")]
+    #[error(
+        "the rules for '{situation}' depend on the amount: give the amount in pounds and pence (AUTH-01, AUTH-11)"
+    )]
     AmountNeeded { situation: String },
     #[error("an amount cannot be negative: {amount} (AUTH-11)")]
     NegativeAmount { amount: Money },
@@ -238,7 +242,7 @@ pub fn check(
         let approver = people.len() - 1;
         let assignment = best_assignment(&rule.all_of, &people, &covers);
         let filled: Vec<bool> = (0..rule.all_of.len())
-            .map(|i| assignment.iter().any(|a| *a == Some(i)))
+            .map(|i| assignment.contains(&Some(i)))
             .collect();
         let approver_slot = assignment.get(approver).copied().flatten();
         let still: Vec<String> = rule
@@ -300,11 +304,10 @@ pub fn check(
     let required_role = rule.any_of.join(" or ");
     let direct = rule.any_of.iter().any(|r| holder_covers(r));
     let absent = !direct
-        && rule.in_absence.iter().any(|r| {
-            q.approver_roles
-                .iter()
-                .any(|h| covers_role(h, r))
-        });
+        && rule
+            .in_absence
+            .iter()
+            .any(|r| q.approver_roles.iter().any(|h| covers_role(h, r)));
     let validity = if rule.interim {
         " The approval lasts only until the next meeting, where it is listed for ratification."
     } else {

@@ -73,7 +73,10 @@ pub fn review(
                 );
                 (Some(m), text)
             }
-            None => (None, "no meeting is scheduled to book it at (REV-07)".to_string()),
+            None => (
+                None,
+                "no meeting is scheduled to book it at (REV-07)".to_string(),
+            ),
         }
     };
     match basis {

@@ -64,9 +64,13 @@ pub struct Listing {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScheduleError {
-    #[error("{panel} has no meeting after {after} within two years; add one (ad hoc) first (CAL-05)")]
+    #[error(
+        "{panel} has no meeting after {after} within two years; add one (ad hoc) first (CAL-05)"
+    )]
     NoMeeting { panel: String, after: NaiveDateTime },
-    #[error("{who} may not cancel a meeting of {panel}: it needs the prior agreement of {needed} (CAL-07)")]
+    #[error(
+        "{who} may not cancel a meeting of {panel}: it needs the prior agreement of {needed} (CAL-07)"
+    )]
     CancellationNotAuthorised {
         panel: String,
         who: String,
@@ -375,7 +379,11 @@ impl<'a> Scheduler<'a> {
         let needed = &self.panel.meetings.cancellation_authorisers;
         roles
             .iter()
-            .find(|r| needed.iter().any(|n| *r == n || self.policy.role_covers(r, n)))
+            .find(|r| {
+                needed
+                    .iter()
+                    .any(|n| *r == n || self.policy.role_covers(r, n))
+            })
             .cloned()
             .ok_or_else(|| ScheduleError::CancellationNotAuthorised {
                 panel: self.panel.name.clone(),
@@ -416,12 +424,17 @@ impl<'a> Scheduler<'a> {
             let mut requirement = cut.requirement.clone();
             // PAP-02: where papers go out before the cut-off, a referral arriving after
             // circulation is heard only in exceptional circumstances, on the chair's word.
-            let after_papers = self.panel.papers.as_ref().filter(|p| p.after_circulation_needs_chair).and_then(|p| {
-                first
-                    .papers_due
-                    .filter(|due| submitted.date() > *due)
-                    .map(|due| (p, due))
-            });
+            let after_papers = self
+                .panel
+                .papers
+                .as_ref()
+                .filter(|p| p.after_circulation_needs_chair)
+                .and_then(|p| {
+                    first
+                        .papers_due
+                        .filter(|due| submitted.date() > *due)
+                        .map(|due| (p, due))
+                });
             if let Some((papers, due)) = after_papers {
                 reason.push_str(&format!(
                     " Papers were circulated on {}, before it arrived: \"{}\" The chair decides whether it is heard ({}).",
@@ -524,7 +537,9 @@ impl<'a> Scheduler<'a> {
 /// any other time closes on the minute: "by 12 noon" refuses 12:00:30.
 pub fn on_time(submitted: NaiveDateTime, cutoff: NaiveDateTime) -> bool {
     let closes = if cutoff.time().hour() == 23 && cutoff.time().minute() == 59 {
-        cutoff.date().and_time(NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(cutoff.time()))
+        cutoff
+            .date()
+            .and_time(NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(cutoff.time()))
     } else {
         cutoff
     };

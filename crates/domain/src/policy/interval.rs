@@ -52,9 +52,10 @@ impl Interval {
             Interval::Weeks(w) => anchor
                 .checked_add_signed(Duration::weeks(i64::from(w) * i64::from(times)))
                 .unwrap_or(NaiveDate::MAX),
-            Interval::Months(m) => {
-                add_months(anchor, i32::try_from(u64::from(m) * u64::from(times)).unwrap_or(i32::MAX))
-            }
+            Interval::Months(m) => add_months(
+                anchor,
+                i32::try_from(u64::from(m) * u64::from(times)).unwrap_or(i32::MAX),
+            ),
         }
     }
 }
