@@ -14,10 +14,6 @@ use carepanel_domain::readiness::{Context, below_panel_threshold, missing, who_m
 use carepanel_domain::schedule::SubmissionKind;
 use common::*;
 
-fn roles(r: &[&str]) -> Vec<String> {
-    r.iter().map(|s| s.to_string()).collect()
-}
-
 #[test]
 fn b5_sched_01_monday_cutoff_for_thursday_moved_back_over_bank_holidays() {
     let s = sched("bexley-rcp");

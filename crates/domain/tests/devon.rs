@@ -11,10 +11,6 @@ use carepanel_domain::review::{ReviewBasis, review};
 use carepanel_domain::schedule::SubmissionKind;
 use common::*;
 
-fn roles(r: &[&str]) -> Vec<String> {
-    r.iter().map(|s| s.to_string()).collect()
-}
-
 #[test]
 fn b4_cal_04_thursday_1700_before_the_tuesday_panel() {
     let s = sched("devon-prp");

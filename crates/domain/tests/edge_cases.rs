@@ -10,10 +10,6 @@ use carepanel_domain::review::{ReviewBasis, review};
 use carepanel_domain::schedule::{Scheduler, SubmissionKind, on_time};
 use common::*;
 
-fn roles(r: &[&str]) -> Vec<String> {
-    r.iter().map(|s| s.to_string()).collect()
-}
-
 #[test]
 fn cal_02_cal_04_end_of_day_cutoffs_last_the_whole_minute_others_close_on_it() {
     assert!(on_time(

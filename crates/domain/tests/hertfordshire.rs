@@ -15,10 +15,6 @@ use carepanel_domain::review::{ReviewBasis, review};
 use carepanel_domain::schedule::SubmissionKind;
 use common::*;
 
-fn roles(r: &[&str]) -> Vec<String> {
-    r.iter().map(|s| s.to_string()).collect()
-}
-
 // ---- B1: East and West Practice and Resources Panel ----
 
 #[test]

@@ -13,10 +13,6 @@ use carepanel_domain::review::{ReviewBasis, review};
 use carepanel_domain::schedule::SubmissionKind;
 use common::*;
 
-fn roles(r: &[&str]) -> Vec<String> {
-    r.iter().map(|s| s.to_string()).collect()
-}
-
 #[test]
 fn b6_cal_05_second_thursday_of_the_month_at_1400() {
     let s = sched("portsmouth-rp");

@@ -11,16 +11,10 @@ use carepanel_domain::decision::{self, Action, DecisionInput, Resource};
 use carepanel_domain::interim::{self, InterimError, InterimRequest, InterimStatus};
 use carepanel_domain::lifecycle::{Event, ReferralState, Rejection};
 use carepanel_domain::policy::{FieldKind, MinutesRule, OutcomeEffect};
-use carepanel_domain::readiness::{
-    Context, MissingKind, ReferralFacts, missing, presenter_warnings,
-};
+use carepanel_domain::readiness::{Context, MissingKind, missing, presenter_warnings};
 use carepanel_domain::review::{ReviewBasis, review};
 use carepanel_domain::schedule::SubmissionKind;
 use common::*;
-
-fn roles(r: &[&str]) -> Vec<String> {
-    r.iter().map(|s| s.to_string()).collect()
-}
 
 fn ask(
     panel_id: &str,
@@ -43,19 +37,6 @@ fn ask(
         },
     )
     .unwrap()
-}
-
-fn gaps(panel_id: &str, f: &ReferralFacts, date: &str) -> Vec<String> {
-    let (policy, p) = panel(panel_id);
-    missing(&Context {
-        policy,
-        panel: p,
-        facts: f,
-        panel_date: d(date),
-    })
-    .into_iter()
-    .map(|m| m.id)
-    .collect()
 }
 
 #[test]

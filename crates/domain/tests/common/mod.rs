@@ -118,3 +118,21 @@ pub fn complete_facts(panel_id: &str, category: &str) -> ReferralFacts {
 pub fn text(s: &str) -> Answer {
     Answer::Text(s.into())
 }
+
+pub fn roles(r: &[&str]) -> Vec<String> {
+    r.iter().map(|s| s.to_string()).collect()
+}
+
+/// The ids of everything missing for a referral to `panel_id` sitting on `date`.
+pub fn gaps(panel_id: &str, f: &ReferralFacts, date: &str) -> Vec<String> {
+    let (policy, p) = panel(panel_id);
+    carepanel_domain::readiness::missing(&carepanel_domain::readiness::Context {
+        policy,
+        panel: p,
+        facts: f,
+        panel_date: d(date),
+    })
+    .into_iter()
+    .map(|m| m.id)
+    .collect()
+}
