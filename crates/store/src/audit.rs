@@ -1,0 +1,151 @@
+//! The audit trail: append-only, hash-chained per council (SEC-03). Events are written in the
+//! same transaction as the change they record; the council row holds the chain's head, and
+//! updating it first serialises appends per council on PostgreSQL as well as on SQLite.
+
+use crate::chain::{self, ChainBreak, ChainEvent, GENESIS};
+use crate::entity::{audit_event, council};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set, Statement,
+    Value,
+};
+use sea_orm::{ColumnTrait, DatabaseConnection};
+use serde_json::Value as Json;
+
+/// One thing that happened, about to be recorded.
+#[derive(Debug, Clone)]
+pub struct NewEvent<'a> {
+    pub council_id: &'a str,
+    pub actor_id: Option<&'a str>,
+    pub action: &'a str,
+    pub entity: &'a str,
+    pub entity_id: &'a str,
+    pub detail: Json,
+}
+
+/// Appends an event inside the caller's transaction and returns its sequence number.
+pub async fn append<C: ConnectionTrait>(
+    txn: &C,
+    now: chrono::DateTime<chrono::Utc>,
+    e: NewEvent<'_>,
+) -> Result<i64, DbErr> {
+    let backend = txn.get_database_backend();
+    let row = txn
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            "UPDATE council SET audit_seq = audit_seq + 1 WHERE id = $1 RETURNING audit_seq, audit_head",
+            [Value::from(e.council_id)],
+        ))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("council {}", e.council_id)))?;
+    let seq: i64 = row.try_get("", "audit_seq")?;
+    let prev: String = row.try_get("", "audit_head")?;
+    let mut event = ChainEvent {
+        id: uuid::Uuid::now_v7().to_string(),
+        council_id: e.council_id.to_string(),
+        seq,
+        at: now.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
+        actor_id: e.actor_id.map(str::to_string),
+        action: e.action.to_string(),
+        entity: e.entity.to_string(),
+        entity_id: e.entity_id.to_string(),
+        detail: e.detail.to_string(),
+        prev_hash: prev.clone(),
+        hash: String::new(),
+    };
+    event.hash = chain::hash_event(&prev, &event);
+    audit_event::ActiveModel {
+        id: Set(event.id.clone()),
+        council_id: Set(event.council_id.clone()),
+        seq: Set(event.seq),
+        at: Set(event.at.clone()),
+        actor_id: Set(event.actor_id.clone()),
+        action: Set(event.action.clone()),
+        entity: Set(event.entity.clone()),
+        entity_id: Set(event.entity_id.clone()),
+        detail: Set(event.detail.clone()),
+        prev_hash: Set(event.prev_hash.clone()),
+        hash: Set(event.hash.clone()),
+    }
+    .insert(txn)
+    .await?;
+    txn.execute_raw(Statement::from_sql_and_values(
+        backend,
+        "UPDATE council SET audit_head = $1 WHERE id = $2",
+        [Value::from(event.hash.clone()), Value::from(e.council_id)],
+    ))
+    .await?;
+    Ok(seq)
+}
+
+/// What `verify` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    pub councils: usize,
+    pub events: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error("{0}")]
+    Broken(ChainBreak),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// Checks every council's chain; the first break found is returned, naming the event.
+pub async fn verify(db: &DatabaseConnection) -> Result<Verified, VerifyError> {
+    let councils = council::Entity::find()
+        .order_by_asc(council::Column::Id)
+        .all(db)
+        .await?;
+    let mut total = 0;
+    for c in &councils {
+        let rows = audit_event::Entity::find()
+            .filter(audit_event::Column::CouncilId.eq(c.id.clone()))
+            .order_by_asc(audit_event::Column::Seq)
+            .all(db)
+            .await?;
+        let events: Vec<ChainEvent> = rows.into_iter().map(to_chain).collect();
+        total += chain::verify(&c.id, &events, c.audit_seq, &c.audit_head)
+            .map_err(VerifyError::Broken)?;
+    }
+    // Events whose council row is gone are a break too.
+    let orphans = audit_event::Entity::find()
+        .filter(audit_event::Column::CouncilId.is_not_in(councils.iter().map(|c| c.id.clone())))
+        .order_by_asc(audit_event::Column::Seq)
+        .one(db)
+        .await?;
+    if let Some(o) = orphans {
+        return Err(VerifyError::Broken(ChainBreak {
+            council_id: o.council_id.clone(),
+            seq: o.seq,
+            event_id: Some(o.id),
+            problem: "belongs to no council".into(),
+        }));
+    }
+    Ok(Verified {
+        councils: councils.len(),
+        events: total,
+    })
+}
+
+fn to_chain(m: audit_event::Model) -> ChainEvent {
+    ChainEvent {
+        id: m.id,
+        council_id: m.council_id,
+        seq: m.seq,
+        at: m.at,
+        actor_id: m.actor_id,
+        action: m.action,
+        entity: m.entity,
+        entity_id: m.entity_id,
+        detail: m.detail,
+        prev_hash: m.prev_hash,
+        hash: m.hash,
+    }
+}
+
+/// The head a new council starts with.
+pub fn genesis() -> String {
+    GENESIS.to_string()
+}

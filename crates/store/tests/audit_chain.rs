@@ -1,0 +1,164 @@
+//! The audit trail on both backends: appends chain per council, the database refuses updates
+//! and deletes, and tampering by someone who can bypass that is found and named (R3, SEC-03).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use carepanel_store::audit::{self, NewEvent, VerifyError};
+use carepanel_store::entity::council;
+use carepanel_store::testing::{Backend, TestDb};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, Set, TransactionTrait};
+use serde_json::json;
+
+async fn council(db: &DatabaseConnection, id: &str) {
+    council::ActiveModel {
+        id: Set(id.into()),
+        name: Set(format!("Council {id}")),
+        policy_version: Set("1".into()),
+        audit_seq: Set(0),
+        audit_head: Set(audit::genesis()),
+    }
+    .insert(db)
+    .await
+    .unwrap();
+}
+
+async fn write(db: &DatabaseConnection, council: &str, n: usize) {
+    for i in 0..n {
+        let txn = db.begin().await.unwrap();
+        audit::append(
+            &txn,
+            chrono::Utc::now(),
+            NewEvent {
+                council_id: council,
+                actor_id: Some("u1"),
+                action: "referral.create",
+                entity: "referral",
+                entity_id: &format!("r{i}"),
+                detail: json!({"i": i, "note": "a <b> & \"c\""}),
+            },
+        )
+        .await
+        .unwrap();
+        txn.commit().await.unwrap();
+    }
+}
+
+async fn bypass_append_only(t: &TestDb) {
+    let sql: &[&str] = match t.backend {
+        Backend::Sqlite => &[
+            "DROP TRIGGER audit_event_no_update",
+            "DROP TRIGGER audit_event_no_delete",
+        ],
+        Backend::Postgres => &[
+            "DROP TRIGGER audit_event_no_change ON audit_event",
+            "DROP TRIGGER audit_event_no_truncate ON audit_event",
+        ],
+    };
+    for s in sql {
+        t.db.execute_unprepared(s).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn sec_03_audit_chain_on_both_backends() {
+    for backend in Backend::ALL {
+        let t = TestDb::new(backend).await.unwrap();
+        council(&t.db, "a").await;
+        council(&t.db, "b").await;
+        write(&t.db, "a", 5).await;
+        write(&t.db, "b", 3).await;
+        let ok = audit::verify(&t.db).await.unwrap();
+        assert_eq!((ok.councils, ok.events), (2, 8), "{backend:?}");
+
+        // The application cannot change or remove history.
+        for sql in [
+            "UPDATE audit_event SET detail = '{}' WHERE seq = 2",
+            "DELETE FROM audit_event WHERE seq = 2",
+        ] {
+            let err = t.db.execute_unprepared(sql).await.unwrap_err();
+            assert!(
+                err.to_string().contains("append-only"),
+                "{backend:?}: {err}"
+            );
+        }
+
+        // Someone who bypasses that is still found out, at the right event.
+        bypass_append_only(&t).await;
+        t.db.execute_unprepared(
+            "UPDATE audit_event SET detail = '{\"i\":99}' WHERE council_id = 'a' AND seq = 3",
+        )
+        .await
+        .unwrap();
+        match audit::verify(&t.db).await {
+            Err(VerifyError::Broken(b)) => {
+                assert_eq!((b.council_id.as_str(), b.seq), ("a", 3), "{backend:?}");
+                assert!(b.to_string().contains("changed"), "{b}");
+            }
+            other => panic!("{backend:?}: tampering not found: {other:?}"),
+        }
+        t.drop_schema().await;
+    }
+}
+
+#[tokio::test]
+async fn sec_03_truncation_and_deletion_are_found() {
+    for backend in Backend::ALL {
+        let t = TestDb::new(backend).await.unwrap();
+        council(&t.db, "a").await;
+        write(&t.db, "a", 6).await;
+        bypass_append_only(&t).await;
+        t.db.execute_unprepared("DELETE FROM audit_event WHERE seq = 6")
+            .await
+            .unwrap();
+        let Err(VerifyError::Broken(b)) = audit::verify(&t.db).await else {
+            panic!("{backend:?}: truncation not found");
+        };
+        assert_eq!(b.seq, 6, "{b}");
+        t.db.execute_unprepared("DELETE FROM audit_event WHERE seq = 2")
+            .await
+            .unwrap();
+        let Err(VerifyError::Broken(b)) = audit::verify(&t.db).await else {
+            panic!("{backend:?}: deletion not found");
+        };
+        assert_eq!(b.seq, 2, "{b}");
+        t.drop_schema().await;
+    }
+}
+
+#[tokio::test]
+async fn concurrent_appends_from_two_instances_keep_one_chain() {
+    for backend in Backend::ALL {
+        let t = TestDb::new(backend).await.unwrap();
+        council(&t.db, "a").await;
+        let other = t.reconnect().await.unwrap();
+        let mut tasks = Vec::new();
+        for (n, db) in [t.db.clone(), other.clone()].into_iter().enumerate() {
+            for k in 0..10 {
+                let db = db.clone();
+                tasks.push(tokio::spawn(async move {
+                    let txn = db.begin().await.unwrap();
+                    audit::append(
+                        &txn,
+                        chrono::Utc::now(),
+                        NewEvent {
+                            council_id: "a",
+                            actor_id: None,
+                            action: "test",
+                            entity: "x",
+                            entity_id: &format!("{n}-{k}"),
+                            detail: json!({}),
+                        },
+                    )
+                    .await
+                    .unwrap();
+                    txn.commit().await.unwrap();
+                }));
+            }
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        let ok = audit::verify(&t.db).await.unwrap();
+        assert_eq!(ok.events, 20, "{backend:?}");
+        t.drop_schema().await;
+    }
+}
