@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 /// Why a referral was rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case", tag = "kind", content = "detail")]
 pub enum Rejection {
     Late(String),
@@ -14,7 +14,7 @@ pub enum Rejection {
 }
 
 /// Where a referral stands.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case", tag = "state")]
 pub enum ReferralState {
     Draft,

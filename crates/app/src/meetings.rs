@@ -1,0 +1,659 @@
+//! Meetings and agendas: meeting records, booking a slot under capacity (exactly once, even
+//! with several app instances racing), decisions, interim decisions and declarations
+//! (SCHED-02, AGD-01, AGD-02, DEC-*, EMG-*, MEM-06).
+
+use crate::access::{holds, require_role, same_council};
+use crate::referrals::{refusal, state_name};
+use crate::{Actor, App, AppError, new_id};
+use carepanel_domain::Money;
+use carepanel_domain::agenda;
+use carepanel_domain::calendar::utc_to_london;
+use carepanel_domain::decision::{self, DecisionInput};
+use carepanel_domain::interim::{self, InterimRequest};
+use carepanel_domain::lifecycle::{Event, ReferralState};
+use carepanel_domain::members::{Attendee, Declaration as DomainDeclaration, participation};
+use carepanel_domain::policy::{CapacityUnit, LateListing, Panel, Policy, WhenFull};
+use carepanel_domain::review::{ReviewBasis, review};
+use carepanel_domain::schedule::{Meeting, SubmissionKind, iso_minute};
+use carepanel_store::entity::{
+    action, agenda_item, commitment, decision as decision_row, declaration, interim_decision,
+    meeting, referral, review as review_row,
+};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, ExprTrait,
+    PaginatorTrait, QueryFilter, Set,
+};
+use serde_json::json;
+
+/// A decision asked for between meetings.
+#[derive(Debug, Clone, Copy)]
+pub struct InterimInput<'a> {
+    pub panel_id: &'a str,
+    pub child_id: &'a str,
+    pub situation: Option<&'a str>,
+    pub amount: Option<Money>,
+    pub request: &'a str,
+    pub why_urgent: &'a str,
+    pub absence_reason: Option<&'a str>,
+}
+
+/// Where a booking ended up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Booking {
+    /// A slot on this meeting.
+    Booked {
+        meeting_id: String,
+        starts_at: String,
+    },
+    /// Over capacity: on this meeting's list for the chair to prioritise (AGD-02).
+    ForChair {
+        meeting_id: String,
+        starts_at: String,
+    },
+}
+
+impl App {
+    /// The stored meeting for a computed one, created on first use.
+    pub(crate) async fn ensure_meeting<C: ConnectionTrait>(
+        &self,
+        c: &C,
+        council_id: &str,
+        panel: &Panel,
+        m: &Meeting,
+    ) -> Result<meeting::Model, AppError> {
+        let starts = iso_minute(m.start);
+        meeting::Entity::insert(meeting::ActiveModel {
+            id: Set(new_id()),
+            council_id: Set(council_id.to_string()),
+            panel_id: Set(panel.id.clone()),
+            starts_at: Set(starts.clone()),
+            meeting_date: Set(m.date),
+            cutoff: Set(iso_minute(m.cutoff)),
+            status: Set(if m.held { "scheduled" } else { "not-held" }.into()),
+            units_used: Set(0),
+            booked_minutes: Set(0),
+            cancelled_by: Set(None),
+            cancel_reason: Set(None),
+            papers_circulated_at: Set(None),
+            version: Set(0),
+        })
+        .on_conflict(
+            OnConflict::columns([meeting::Column::PanelId, meeting::Column::StartsAt])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(c)
+        .await?;
+        meeting::Entity::find()
+            .filter(meeting::Column::PanelId.eq(panel.id.clone()))
+            .filter(meeting::Column::StartsAt.eq(starts))
+            .one(c)
+            .await?
+            .ok_or_else(|| AppError::NotFound("meeting".into()))
+    }
+
+    /// Takes `units` places on a meeting if they fit. One conditional UPDATE decides, so the
+    /// last place is taken exactly once however many instances race for it (SCHED-02).
+    async fn take_places(
+        &self,
+        txn: &DatabaseTransaction,
+        panel: &Panel,
+        meeting_id: &str,
+        units: i32,
+    ) -> Result<bool, AppError> {
+        let cap = &panel.capacity;
+        let minutes = cap.slot_minutes.map_or(0, |s| s as i32 * units);
+        let available = panel
+            .meetings
+            .duration_minutes
+            .saturating_sub(cap.reserved_minutes) as i32;
+        let mut q = meeting::Entity::update_many()
+            .col_expr(
+                meeting::Column::UnitsUsed,
+                Expr::col(meeting::Column::UnitsUsed).add(units),
+            )
+            .col_expr(
+                meeting::Column::BookedMinutes,
+                Expr::col(meeting::Column::BookedMinutes).add(minutes),
+            )
+            .col_expr(
+                meeting::Column::Version,
+                Expr::col(meeting::Column::Version).add(1),
+            )
+            .filter(meeting::Column::Id.eq(meeting_id))
+            .filter(meeting::Column::Status.eq("scheduled"));
+        if let Some(max) = cap.max_items {
+            q = q.filter(
+                Expr::col(meeting::Column::UnitsUsed)
+                    .add(units)
+                    .lte(max as i32),
+            );
+        }
+        if cap.slot_minutes.is_some() {
+            q = q.filter(
+                Expr::col(meeting::Column::BookedMinutes)
+                    .add(minutes)
+                    .lte(available),
+            );
+        }
+        Ok(q.exec(txn).await?.rows_affected == 1)
+    }
+
+    pub(crate) async fn release_slot(
+        &self,
+        txn: &DatabaseTransaction,
+        meeting_id: &str,
+        referral_id: &str,
+    ) -> Result<(), AppError> {
+        let Some(item) = agenda_item::Entity::find()
+            .filter(agenda_item::Column::MeetingId.eq(meeting_id))
+            .filter(agenda_item::Column::ReferralId.eq(referral_id))
+            .one(txn)
+            .await?
+        else {
+            return Ok(());
+        };
+        let m = meeting::Entity::find_by_id(meeting_id.to_string())
+            .one(txn)
+            .await?;
+        let panel = m
+            .as_ref()
+            .and_then(|m| self.panel(&m.panel_id).ok())
+            .map(|(_, p)| p);
+        let uses_capacity =
+            item.kind == "standard" || panel.is_some_and(|p| p.capacity.ratifications_use_slots);
+        if item.status == "listed" && uses_capacity {
+            let minutes = panel
+                .and_then(|p| p.capacity.slot_minutes)
+                .map_or(0, |s| s as i32 * item.units);
+            meeting::Entity::update_many()
+                .col_expr(
+                    meeting::Column::UnitsUsed,
+                    Expr::col(meeting::Column::UnitsUsed).sub(item.units),
+                )
+                .col_expr(
+                    meeting::Column::BookedMinutes,
+                    Expr::col(meeting::Column::BookedMinutes).sub(minutes),
+                )
+                .filter(meeting::Column::Id.eq(meeting_id))
+                .exec(txn)
+                .await?;
+        }
+        agenda_item::Entity::update_many()
+            .col_expr(agenda_item::Column::Status, Expr::value("withdrawn"))
+            .filter(agenda_item::Column::Id.eq(item.id))
+            .exec(txn)
+            .await?;
+        Ok(())
+    }
+
+    /// Lists a submitted referral on the meeting the rules give, booking a place if one is
+    /// free; when full, the chair prioritises or it rolls on, as the panel's policy says.
+    pub(crate) async fn list_on_meeting(
+        &self,
+        txn: &DatabaseTransaction,
+        actor: &Actor,
+        r: &referral::Model,
+        submitted: chrono::NaiveDateTime,
+    ) -> Result<ReferralState, AppError> {
+        let (policy, panel) = self.panel(&r.panel_id)?;
+        let sched = self.scheduler(policy, panel);
+        let listing = sched
+            .listing(
+                submitted,
+                SubmissionKind {
+                    emergency: r.emergency,
+                    ratification: r.ratification,
+                    newly_looked_after: r.newly_looked_after,
+                },
+            )
+            .map_err(|e| AppError::refused(e.to_string(), "SCHED-02"))?;
+        let units = match panel.capacity.counts {
+            CapacityUnit::Referral => 1,
+            CapacityUnit::Child => Ord::max(r.children, 1),
+        };
+        let late_kind = listing.accepted_late_as.map(|l| match l {
+            LateListing::Emergency => "emergency",
+            LateListing::Ratification => "ratification",
+        });
+        let uses_capacity = late_kind.is_none() || panel.capacity.ratifications_use_slots;
+        let mut reason = listing.reason.clone();
+        let mut target = listing.meeting.clone();
+        let mut status = "listed";
+        if uses_capacity {
+            let mut upcoming = sched.held_after(target.start - chrono::Duration::minutes(1));
+            let mut tries = 0;
+            loop {
+                let stored = self
+                    .ensure_meeting(txn, &r.council_id, panel, &target)
+                    .await?;
+                if self.take_places(txn, panel, &stored.id, units).await? {
+                    break;
+                }
+                tries += 1;
+                match panel.capacity.when_full {
+                    WhenFull::ChairPrioritises => {
+                        status = "for-chair";
+                        reason.push_str(" The meeting is full: the item goes to the chair to prioritise; if it is not prioritised it rolls to the next meeting and you are told (AGD-02).");
+                        break;
+                    }
+                    WhenFull::RollToNext => {
+                        let next = upcoming.find(|m| m.start > target.start);
+                        match next {
+                            Some(n) if tries < 20 => {
+                                reason.push_str(&format!(
+                                    " {} is full, so it rolls to {} (AGD-02).",
+                                    iso_minute(target.start),
+                                    iso_minute(n.start)
+                                ));
+                                target = n;
+                            }
+                            _ => {
+                                return Err(AppError::refused(
+                                    "No meeting in the next two years has room for this item",
+                                    "AGD-02",
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let stored = self
+            .ensure_meeting(txn, &r.council_id, panel, &target)
+            .await?;
+        let position = agenda_item::Entity::find()
+            .filter(agenda_item::Column::MeetingId.eq(stored.id.clone()))
+            .count(txn)
+            .await? as i32;
+        agenda_item::ActiveModel {
+            id: Set(new_id()),
+            meeting_id: Set(stored.id.clone()),
+            referral_id: Set(Some(r.id.clone())),
+            kind: Set(late_kind.unwrap_or("standard").into()),
+            position: Set(position + 1),
+            slot_start: Set(None),
+            slot_end: Set(None),
+            units: Set(units),
+            status: Set(status.into()),
+            chair_priority: Set(None),
+            note: Set(reason.clone()),
+        }
+        .insert(txn)
+        .await?;
+        let current = self.load_referral(txn, &r.id).await?;
+        let next = serde_json::from_str::<ReferralState>(&current.state_detail)
+            .map_err(|e| AppError::Conflict(e.to_string()))?
+            .apply(Event::List {
+                meeting: stored.id.clone(),
+            })
+            .map_err(refusal)?;
+        self.set_state(txn, &current, &next).await?;
+        referral::Entity::update_many()
+            .col_expr(referral::Column::MeetingId, Expr::value(stored.id.clone()))
+            .filter(referral::Column::Id.eq(r.id.clone()))
+            .exec(txn)
+            .await?;
+        self.audit(
+            txn,
+            actor,
+            "referral.list",
+            "referral",
+            &r.id,
+            json!({"meeting": stored.starts_at, "status": status, "late": listing.late, "accepted_late_as": late_kind, "reason": reason}),
+        )
+        .await?;
+        Ok(next)
+    }
+
+    /// The chair (or co-chair) records the decision on an agenda item (DEC-01 to DEC-10).
+    /// Two chairs cannot both decide one item: the second is told it is already decided.
+    pub async fn record_decision(
+        &self,
+        actor: &Actor,
+        item_id: &str,
+        input: &DecisionInput,
+    ) -> Result<String, AppError> {
+        self.retrying(|| async {
+            let txn = self.begin().await?;
+            let item = agenda_item::Entity::find_by_id(item_id.to_string())
+                .one(&txn)
+                .await?
+                .ok_or_else(|| AppError::NotFound(format!("agenda item {item_id}")))?;
+            let m = meeting::Entity::find_by_id(item.meeting_id.clone())
+                .one(&txn)
+                .await?
+                .ok_or_else(|| AppError::NotFound("meeting".into()))?;
+            same_council(actor, &m.council_id)?;
+            let (policy, panel) = self.panel(&m.panel_id)?;
+            require_role(policy, actor, &panel.id, &panel.chair.eligible, "record a decision")?;
+            self.check_not_excluded(&txn, policy, panel, actor, &item).await?;
+            let Some(rid) = item.referral_id.clone() else {
+                return Err(AppError::NotFound("referral on this item".into()));
+            };
+            let r = self.load_referral(&txn, &rid).await?;
+            let decided_on = utc_to_london(self.now()).date();
+            let mut input = input.clone();
+            input.is_ratification = item.kind == "ratification";
+            let checked = decision::check(panel, Some(&r.category), decided_on, &input)
+                .map_err(AppError::Invalid)?;
+            let decision_id = new_id();
+            let inserted = decision_row::ActiveModel {
+                id: Set(decision_id.clone()),
+                council_id: Set(m.council_id.clone()),
+                panel_id: Set(panel.id.clone()),
+                agenda_item_id: Set(item.id.clone()),
+                referral_id: Set(Some(rid.clone())),
+                outcome: Set(checked.outcome.clone()),
+                rationale: Set(input.rationale.clone()),
+                lines: Set(json!(input.lines).to_string()),
+                conditions: Set(json!(input.conditions).to_string()),
+                return_date: Set(input.return_date),
+                defer_to: Set(input.defer_to),
+                link: Set(input.link.clone()),
+                total_pence: Set(checked.total.pence()),
+                weekly_pence: Set(checked.weekly_total.pence()),
+                policy_version: Set(policy.policy.version.clone()),
+                decided_by: Set(actor.person_id.clone()),
+                decided_at: Set(self.now()),
+            }
+            .insert(&txn)
+            .await;
+            if let Err(e) = inserted {
+                if crate::error::is_unique_violation(&e) {
+                    return Err(AppError::Conflict(
+                        "This item has already been decided by another chair; the decision on record stands. Reload to see it.".into(),
+                    ));
+                }
+                return Err(e.into());
+            }
+            for (res, total) in input.resources.iter().zip(&checked.resource_totals) {
+                commitment::ActiveModel {
+                    id: Set(new_id()),
+                    council_id: Set(m.council_id.clone()),
+                    panel_id: Set(panel.id.clone()),
+                    decision_id: Set(decision_id.clone()),
+                    category: Set(r.category.clone()),
+                    description: Set(res.description.clone()),
+                    weekly_pence: Set(res.weekly_cost.map(Money::pence)),
+                    one_off_pence: Set(res.one_off_cost.map(Money::pence)),
+                    total_pence: Set(total.pence()),
+                    start_date: Set(res.start),
+                    end_date: Set(res.end),
+                    cost_centre: Set(res.cost_centre.clone()),
+                    signed_off_by: Set(None),
+                    signed_off_at: Set(None),
+                }
+                .insert(&txn)
+                .await?;
+            }
+            for a in &input.actions {
+                action::ActiveModel {
+                    id: Set(new_id()),
+                    decision_id: Set(decision_id.clone()),
+                    description: Set(a.description.clone()),
+                    owner: Set(a.owner.clone()),
+                    due_date: Set(a.due.unwrap_or(decided_on)),
+                    status: Set("open".into()),
+                    completed_at: Set(None),
+                }
+                .insert(&txn)
+                .await?;
+            }
+            // The review: an explicit return date, else the category's rule (REV-01 to REV-07).
+            let sched = self.scheduler(policy, panel);
+            let basis = match input.return_date {
+                Some(d) => Some(ReviewBasis::Until(d)),
+                None => Some(ReviewBasis::Category(r.category.clone())),
+            };
+            if let Some(b) = basis {
+                let rv = review(&sched, decided_on, &b)
+                    .map_err(|e| AppError::refused(e.to_string(), "REV-07"))?;
+                if let Some(due) = rv.review_due {
+                    let meeting_id = match &rv.meeting {
+                        Some(mt) => Some(self.ensure_meeting(&txn, &m.council_id, panel, mt).await?.id),
+                        None => None,
+                    };
+                    review_row::ActiveModel {
+                        id: Set(new_id()),
+                        council_id: Set(m.council_id.clone()),
+                        decision_id: Set(decision_id.clone()),
+                        referral_id: Set(Some(rid.clone())),
+                        due_date: Set(due),
+                        meeting_id: Set(meeting_id),
+                        kind: Set(if rv.worker_reminder { "worker-reminder" } else { "panel" }.into()),
+                        status: Set("booked".into()),
+                        repeats: Set(rv.repeats.clone()),
+                    }
+                    .insert(&txn)
+                    .await?;
+                }
+            }
+            agenda_item::Entity::update_many()
+                .col_expr(agenda_item::Column::Status, Expr::value("decided"))
+                .filter(agenda_item::Column::Id.eq(item.id.clone()))
+                .exec(&txn)
+                .await?;
+            let mut state: ReferralState = serde_json::from_str(&r.state_detail)
+                .map_err(|e| AppError::Conflict(e.to_string()))?;
+            if matches!(state, ReferralState::Listed { .. }) {
+                state = state.apply(Event::Hear).map_err(refusal)?;
+            }
+            let next = state.apply(Event::Decide).map_err(refusal)?;
+            self.set_state(&txn, &r, &next).await?;
+            self.audit(
+                &txn,
+                actor,
+                "decision.record",
+                "decision",
+                &decision_id,
+                json!({"item": item.id, "referral": rid, "outcome": checked.outcome, "total_pence": checked.total.pence(), "policy_version": policy.policy.version, "state": state_name(&next)}),
+            )
+            .await?;
+            txn.commit().await?;
+            Ok(decision_id.clone())
+        })
+        .await
+    }
+
+    /// A member who declared an interest in an item takes no part in its decision (MEM-06).
+    async fn check_not_excluded(
+        &self,
+        txn: &DatabaseTransaction,
+        policy: &Policy,
+        panel: &Panel,
+        actor: &Actor,
+        item: &agenda_item::Model,
+    ) -> Result<(), AppError> {
+        let decls = declaration::Entity::find()
+            .filter(declaration::Column::AgendaItemId.eq(item.id.clone()))
+            .all(txn)
+            .await?;
+        let present = [Attendee {
+            person: actor.person_id.clone(),
+            roles: actor.roles_for(&panel.id),
+        }];
+        let decls: Vec<DomainDeclaration> = decls
+            .into_iter()
+            .map(|d| DomainDeclaration {
+                person: d.person_id,
+                item: d.agenda_item_id,
+                nature: d.nature,
+            })
+            .collect();
+        let p = participation(policy, panel, &present, &decls, &item.id);
+        if let Some((_, why)) = p.excluded.first() {
+            return Err(AppError::forbidden(
+                format!("You take no part in this item's decision: you {why}"),
+                "MEM-06",
+            ));
+        }
+        Ok(())
+    }
+
+    /// A panel member declares an interest in an item (MEM-06).
+    pub async fn declare_interest(
+        &self,
+        actor: &Actor,
+        item_id: &str,
+        nature: &str,
+    ) -> Result<(), AppError> {
+        if nature.trim().is_empty() {
+            return Err(AppError::invalid(
+                "nature",
+                "Say what the interest is",
+                "MEM-06",
+            ));
+        }
+        self.retrying(|| async {
+            let txn = self.begin().await?;
+            let item = agenda_item::Entity::find_by_id(item_id.to_string())
+                .one(&txn)
+                .await?
+                .ok_or_else(|| AppError::NotFound(format!("agenda item {item_id}")))?;
+            let m = meeting::Entity::find_by_id(item.meeting_id.clone())
+                .one(&txn)
+                .await?
+                .ok_or_else(|| AppError::NotFound("meeting".into()))?;
+            same_council(actor, &m.council_id)?;
+            declaration::ActiveModel {
+                id: Set(new_id()),
+                meeting_id: Set(m.id.clone()),
+                agenda_item_id: Set(item.id.clone()),
+                person_id: Set(actor.person_id.clone()),
+                nature: Set(nature.to_string()),
+                declared_at: Set(self.now()),
+            }
+            .insert(&txn)
+            .await?;
+            self.audit(
+                &txn,
+                actor,
+                "declaration.create",
+                "agenda_item",
+                &item.id,
+                json!({"nature": nature}),
+            )
+            .await?;
+            txn.commit().await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// A decision between meetings (chair's action), valid until the next meeting, where it is
+    /// listed for ratification (EMG-01 to EMG-08).
+    pub async fn take_interim(
+        &self,
+        actor: &Actor,
+        input: &InterimInput<'_>,
+    ) -> Result<String, AppError> {
+        let InterimInput {
+            panel_id,
+            child_id,
+            situation,
+            amount,
+            request,
+            why_urgent,
+            absence_reason,
+        } = *input;
+        let (policy, panel) = self.panel(panel_id)?;
+        same_council(actor, &policy.council.id)?;
+        let kid = carepanel_store::entity::child::Entity::find_by_id(child_id.to_string())
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "child_id",
+                    "Choose a child recorded in this council",
+                    "EMG-01",
+                )
+            })?;
+        same_council(actor, &kid.council_id)?;
+        let now = self.local_now();
+        let age = carepanel_domain::calendar::age_on(
+            kid.date_of_birth,
+            now.date(),
+            policy.settings.leap_day_birthday,
+        );
+        let roles = actor.roles_for(panel_id);
+        let sched = self.scheduler(policy, panel);
+        let decision = interim::take(
+            &sched,
+            &InterimRequest {
+                situation,
+                amount,
+                child_age: Some(age),
+                approver_roles: &roles,
+                agreed_roles: &[],
+                absence_reason,
+                why_urgent,
+                decided_at: now,
+            },
+        )
+        .map_err(|e| match e {
+            interim::InterimError::Refused { reason, rule } => AppError::forbidden(reason, rule),
+            other => AppError::refused(other.to_string(), "EMG-01"),
+        })?;
+        let id = new_id();
+        self.retrying(|| async {
+            let txn = self.begin().await?;
+            let stored = self.ensure_meeting(&txn, &policy.council.id, panel, &decision.ratification_meeting).await?;
+            interim_decision::ActiveModel {
+                id: Set(id.clone()),
+                council_id: Set(policy.council.id.clone()),
+                panel_id: Set(panel.id.clone()),
+                child_id: Set(child_id.to_string()),
+                referral_id: Set(None),
+                situation: Set(situation.or(panel.emergency.default_situation.as_deref()).unwrap_or("").to_string()),
+                approver_id: Set(actor.person_id.clone()),
+                approver_role: Set(roles.first().cloned().unwrap_or_default()),
+                in_absence_of: Set(decision.authority.in_absence_of.clone()),
+                absence_reason: Set(absence_reason.map(str::to_string)),
+                amount_pence: Set(amount.map(Money::pence)),
+                request: Set(request.to_string()),
+                why_urgent: Set(why_urgent.to_string()),
+                decided_at: Set(self.now()),
+                valid_until: Set(iso_minute(decision.valid_until)),
+                ratification_meeting_id: Set(stored.id.clone()),
+                status: Set("awaiting-ratification".into()),
+                policy_version: Set(policy.policy.version.clone()),
+                rule: Set(decision.authority.rule.clone()),
+            }
+            .insert(&txn)
+            .await?;
+            self.audit(&txn, actor, "interim.take", "interim_decision", &id, json!({"rule": decision.authority.rule, "valid_until": iso_minute(decision.valid_until), "amount_pence": amount.map(Money::pence)})).await?;
+            txn.commit().await?;
+            Ok(())
+        })
+        .await?;
+        Ok(id)
+    }
+
+    /// Whether `holder` roles could chair `panel` (for listings and tests).
+    pub fn may_chair(&self, actor: &Actor, panel_id: &str) -> bool {
+        self.panel(panel_id)
+            .map(|(policy, panel)| holds(policy, actor, panel_id, &panel.chair.eligible).is_some())
+            .unwrap_or(false)
+    }
+}
+
+/// The agenda as the domain plans it, for a stored meeting's items (AGD-07).
+pub fn plan_agenda(
+    panel: &Panel,
+    start: chrono::NaiveDateTime,
+    items: &[agenda_item::Model],
+) -> agenda::AgendaPlan {
+    let candidates: Vec<agenda::Candidate> = items
+        .iter()
+        .filter(|i| i.status == "listed" || i.status == "for-chair")
+        .map(|i| agenda::Candidate {
+            id: i.id.clone(),
+            children: Ord::max(i.units, 1) as u32,
+            late_accepted: i.kind != "standard",
+            chair_priority: i.chair_priority.map(|p| p as u32),
+        })
+        .collect();
+    agenda::plan(panel, start, &candidates)
+}

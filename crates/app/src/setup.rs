@@ -1,0 +1,223 @@
+//! Setting up a council: its record, teams, people and their roles, and children. Each is an
+//! administrator's action with its audit event.
+
+use crate::{Actor, App, AppError, new_id};
+use carepanel_store::audit::{self, NewEvent};
+use carepanel_store::entity::{child, council, person, person_role, team};
+use chrono::NaiveDate;
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use serde_json::json;
+
+impl App {
+    /// Creates the council record for a loaded policy, if it is not there yet.
+    pub async fn ensure_council(&self, council_id: &str) -> Result<(), AppError> {
+        let policy = self
+            .policies
+            .policies()
+            .iter()
+            .filter(|p| p.council.id == council_id)
+            .max_by_key(|p| p.policy.effective_from)
+            .ok_or_else(|| AppError::NotFound(format!("policy for council {council_id}")))?;
+        if council::Entity::find_by_id(council_id.to_string())
+            .one(&self.db)
+            .await?
+            .is_some()
+        {
+            return Ok(());
+        }
+        let txn = self.begin().await?;
+        council::ActiveModel {
+            id: Set(council_id.to_string()),
+            name: Set(policy.council.name.clone()),
+            policy_version: Set(policy.policy.version.clone()),
+            audit_seq: Set(0),
+            audit_head: Set(audit::genesis()),
+        }
+        .insert(&txn)
+        .await?;
+        audit::append(
+            &txn,
+            self.now(),
+            NewEvent {
+                council_id,
+                actor_id: None,
+                action: "council.create",
+                entity: "council",
+                entity_id: council_id,
+                detail: json!({"policy_version": policy.policy.version}),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    pub async fn create_team(&self, council_id: &str, name: &str) -> Result<String, AppError> {
+        let id = new_id();
+        let txn = self.begin().await?;
+        team::ActiveModel {
+            id: Set(id.clone()),
+            council_id: Set(council_id.to_string()),
+            name: Set(name.to_string()),
+        }
+        .insert(&txn)
+        .await?;
+        audit::append(
+            &txn,
+            self.now(),
+            NewEvent {
+                council_id,
+                actor_id: None,
+                action: "team.create",
+                entity: "team",
+                entity_id: &id,
+                detail: json!({"name": name}),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(id)
+    }
+
+    /// Adds a person with roles (role, optional panel). Unknown roles are refused.
+    pub async fn create_person(
+        &self,
+        council_id: &str,
+        team_id: Option<&str>,
+        name: &str,
+        email: &str,
+        roles: &[(&str, Option<&str>)],
+    ) -> Result<Actor, AppError> {
+        let policy = self
+            .policies
+            .policies()
+            .iter()
+            .find(|p| p.council.id == council_id)
+            .ok_or_else(|| AppError::NotFound(format!("council {council_id}")))?;
+        for (r, _) in roles {
+            if policy.role(r).is_none() {
+                return Err(AppError::invalid(
+                    "role",
+                    format!("'{r}' is not a role in {}'s policy", policy.council.name),
+                    "CFG-01",
+                ));
+            }
+        }
+        let id = new_id();
+        let txn = self.begin().await?;
+        person::ActiveModel {
+            id: Set(id.clone()),
+            council_id: Set(council_id.to_string()),
+            team_id: Set(team_id.map(str::to_string)),
+            name: Set(name.to_string()),
+            email: Set(email.to_string()),
+            password_hash: Set(None),
+            active: Set(true),
+            failed_logins: Set(0),
+            locked_until: Set(None),
+            created_at: Set(self.now()),
+        }
+        .insert(&txn)
+        .await?;
+        for (r, panel) in roles {
+            person_role::ActiveModel {
+                id: Set(new_id()),
+                person_id: Set(id.clone()),
+                role: Set(r.to_string()),
+                panel_id: Set(panel.unwrap_or("").to_string()),
+            }
+            .insert(&txn)
+            .await?;
+        }
+        audit::append(
+            &txn,
+            self.now(),
+            NewEvent {
+                council_id,
+                actor_id: None,
+                action: "person.create",
+                entity: "person",
+                entity_id: &id,
+                detail: json!({"roles": roles.iter().map(|(r, p)| json!({"role": r, "panel": p})).collect::<Vec<_>>()}),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(Actor {
+            person_id: id,
+            council_id: council_id.to_string(),
+            team_id: team_id.map(str::to_string),
+            roles: roles
+                .iter()
+                .map(|(r, p)| (r.to_string(), p.map(str::to_string)))
+                .collect(),
+        })
+    }
+
+    /// Records a child from the council's case system (REF-19, EQ-04).
+    pub async fn register_child(&self, actor: &Actor, c: NewChild<'_>) -> Result<String, AppError> {
+        let id = new_id();
+        let txn = self.begin().await?;
+        child::ActiveModel {
+            id: Set(id.clone()),
+            council_id: Set(actor.council_id.clone()),
+            case_system: Set(c.case_system.to_string()),
+            case_system_id: Set(c.case_system_id.to_string()),
+            name: Set(c.name.to_string()),
+            date_of_birth: Set(c.date_of_birth),
+            sex: Set(c.sex.map(str::to_string)),
+            ethnicity: Set(c.ethnicity.map(str::to_string)),
+            disability: Set(c.disability.map(str::to_string)),
+            legal_status: Set(c.legal_status.map(str::to_string)),
+            looked_after: Set(c.looked_after),
+            team_id: Set(actor.team_id.clone()),
+            created_at: Set(self.now()),
+        }
+        .insert(&txn)
+        .await
+        .map_err(|e| {
+            if crate::error::is_unique_violation(&e) {
+                AppError::invalid(
+                    "case_system_id",
+                    format!(
+                        "A child with case-system id {} is already recorded",
+                        c.case_system_id
+                    ),
+                    "REF-19",
+                )
+            } else {
+                AppError::Db(e)
+            }
+        })?;
+        audit::append(
+            &txn,
+            self.now(),
+            NewEvent {
+                council_id: &actor.council_id,
+                actor_id: Some(&actor.person_id),
+                action: "child.create",
+                entity: "child",
+                entity_id: &id,
+                detail: json!({"case_system_id": c.case_system_id}),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(id)
+    }
+}
+
+/// A child as entered from the case system.
+#[derive(Debug, Clone)]
+pub struct NewChild<'a> {
+    pub case_system: &'a str,
+    pub case_system_id: &'a str,
+    pub name: &'a str,
+    pub date_of_birth: NaiveDate,
+    pub sex: Option<&'a str>,
+    pub ethnicity: Option<&'a str>,
+    pub disability: Option<&'a str>,
+    /// SSDA903 legal status code.
+    pub legal_status: Option<&'a str>,
+    pub looked_after: bool,
+}

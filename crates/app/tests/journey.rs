@@ -1,0 +1,379 @@
+//! The use cases on both backends: a referral's journey through sign-off, listing, decision
+//! and review; access refusals naming their rule; stale edits; two chairs; the audit chain.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use carepanel_app::setup::NewChild;
+use carepanel_app::{Actor, App, AppError, FixedClock};
+use carepanel_domain::Money;
+use carepanel_domain::calendar::{BankHolidays, WorkingCalendar, london_to_utc};
+use carepanel_domain::decision::{DecisionInput, Resource};
+use carepanel_domain::lifecycle::ReferralState;
+use carepanel_domain::policy_set::PolicySet;
+use carepanel_store::entity::{agenda_item, meeting, referral, review};
+use carepanel_store::testing::{Backend, TestDb};
+use chrono::{NaiveDate, NaiveDateTime};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use std::sync::Arc;
+
+const POLICIES: [(&str, &str); 4] = [
+    ("bexley.toml", include_str!("../../../policies/bexley.toml")),
+    ("devon.toml", include_str!("../../../policies/devon.toml")),
+    (
+        "hertfordshire.toml",
+        include_str!("../../../policies/hertfordshire.toml"),
+    ),
+    (
+        "portsmouth.toml",
+        include_str!("../../../policies/portsmouth.toml"),
+    ),
+];
+
+fn t(s: &str) -> NaiveDateTime {
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").unwrap()
+}
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+pub struct World {
+    pub app: App,
+    pub clock: Arc<FixedClock>,
+    pub db: TestDb,
+}
+
+pub async fn world(backend: Backend, at: &str) -> World {
+    let db = TestDb::new(backend).await.unwrap();
+    let clock = Arc::new(FixedClock::at(london_to_utc(t(at))));
+    let app = App {
+        db: db.db.clone(),
+        policies: Arc::new(PolicySet::parse(POLICIES).unwrap()),
+        calendar: Arc::new(WorkingCalendar::new(
+            BankHolidays::from_govuk_json(include_str!("../../../data/bank-holidays.json"))
+                .unwrap(),
+        )),
+        clock: clock.clone(),
+    };
+    World { app, clock, db }
+}
+
+struct Bexley {
+    sw: Actor,
+    tm: Actor,
+    sm: Actor,
+    chair: Actor,
+    other_council: Actor,
+    child: String,
+}
+
+async fn bexley(app: &App) -> Bexley {
+    app.ensure_council("bexley").await.unwrap();
+    app.ensure_council("devon").await.unwrap();
+    let team = app
+        .create_team("bexley", "Children in Need East")
+        .await
+        .unwrap();
+    let sw = app
+        .create_person(
+            "bexley",
+            Some(&team),
+            "Avery Social",
+            "sw@bexley.example",
+            &[("social-worker", None)],
+        )
+        .await
+        .unwrap();
+    let tm = app
+        .create_person(
+            "bexley",
+            Some(&team),
+            "Blake Teamlead",
+            "tm@bexley.example",
+            &[("team-manager", None)],
+        )
+        .await
+        .unwrap();
+    let sm = app
+        .create_person(
+            "bexley",
+            None,
+            "Casey Service",
+            "sm@bexley.example",
+            &[("service-manager", None)],
+        )
+        .await
+        .unwrap();
+    let chair = app
+        .create_person(
+            "bexley",
+            None,
+            "Dana Director",
+            "dd@bexley.example",
+            &[("deputy-director", Some("bexley-rcp"))],
+        )
+        .await
+        .unwrap();
+    let other_council = app
+        .create_person(
+            "devon",
+            None,
+            "Eli Elsewhere",
+            "sw@devon.example",
+            &[("social-worker", None)],
+        )
+        .await
+        .unwrap();
+    let child = app
+        .register_child(
+            &sw,
+            NewChild {
+                case_system: "Liquid Logic",
+                case_system_id: "LL-100234",
+                name: "Child Alpha",
+                date_of_birth: d("2014-03-02"),
+                sex: Some("F"),
+                ethnicity: Some("WBRI"),
+                disability: None,
+                legal_status: Some("V2"),
+                looked_after: false,
+            },
+        )
+        .await
+        .unwrap();
+    Bexley {
+        sw,
+        tm,
+        sm,
+        chair,
+        other_council,
+        child,
+    }
+}
+
+async fn draft(app: &App, b: &Bexley) -> String {
+    let (_, panel) = app.panel("bexley-rcp").unwrap();
+    let form = panel.form("bexley-referral").unwrap();
+    app.create_draft(
+        &b.sw,
+        carepanel_app::referrals::NewReferral {
+            panel_id: "bexley-rcp".into(),
+            category: "support-package-over-1000".into(),
+            child_id: b.child.clone(),
+            form_id: Some(form.id.clone()),
+            answers: carepanel_app::demo_data::sample_answers(form, d("2026-11-20")),
+            amount: Some(Money::from_pounds(3250)),
+            children: 1,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn bexley_journey_on_both_backends() {
+    for backend in Backend::ALL {
+        let w = world(backend, "2026-11-27T10:00").await;
+        let app = &w.app;
+        let b = bexley(app).await;
+        let id = draft(app, &b).await;
+
+        // Another council's worker cannot see or touch it (SEC-01).
+        let err = app.readiness(&b.other_council, &id).await.unwrap_err();
+        assert!(
+            matches!(err, AppError::Forbidden { .. }),
+            "{backend:?} {err}"
+        );
+
+        // What is missing before sending: the two sign-offs.
+        let gaps = app.readiness(&b.sw, &id).await.unwrap();
+        let ids: Vec<&str> = gaps.iter().map(|g| g.id.as_str()).collect();
+        assert_eq!(ids, ["team-manager", "service-manager"], "{backend:?}");
+
+        assert_eq!(
+            app.send(&b.sw, &id).await.unwrap(),
+            ReferralState::AwaitingSignOff { step: 0 }
+        );
+        // A person never signs their own referral; the SM cannot sign before the TM.
+        let own = app.sign_off(&b.sw, &id).await.unwrap_err();
+        assert!(own.to_string().contains("own referral"), "{own}");
+        let early = app.sign_off(&b.sm, &id).await.unwrap_err();
+        assert!(early.to_string().contains("SIGN-01"), "{early}");
+
+        app.sign_off(&b.tm, &id).await.unwrap();
+        // Monday 30 November 2026 at 16:00: before Bexley's cut-off (end of Monday) for Thu 3 Dec.
+        w.clock.set(london_to_utc(t("2026-11-30T16:00")));
+        let state = app.sign_off(&b.sm, &id).await.unwrap();
+        assert!(
+            matches!(state, ReferralState::Listed { .. }),
+            "{backend:?} {state:?}"
+        );
+        let r = referral::Entity::find_by_id(id.clone())
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let m = meeting::Entity::find_by_id(r.meeting_id.clone().unwrap())
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(m.starts_at, "2026-12-03T14:00", "{backend:?}");
+        let item = agenda_item::Entity::find()
+            .filter(agenda_item::Column::ReferralId.eq(id.clone()))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(item.status, "listed");
+
+        // The chair decides at the meeting; a second decision on the item is refused.
+        w.clock.set(london_to_utc(t("2026-12-03T15:00")));
+        let input = DecisionInput {
+            outcome: "resource-approved".into(),
+            lines: vec![
+                "The panel agreed that a family support worker be funded for 12 weeks".into(),
+            ],
+            rationale: "Keeps the children safely at home".into(),
+            return_date: Some(d("2027-02-25")),
+            resources: vec![Resource {
+                description: "Family support worker".into(),
+                weekly_cost: Some(Money::parse("270.83").unwrap()),
+                one_off_cost: None,
+                start: Some(d("2026-12-07")),
+                end: Some(d("2027-02-28")),
+                cost_centre: Some("CS-4410".into()),
+            }],
+            ..Default::default()
+        };
+        let not_chair = app
+            .record_decision(&b.tm, &item.id, &input)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(not_chair, AppError::Forbidden { .. }),
+            "{not_chair}"
+        );
+        app.record_decision(&b.chair, &item.id, &input)
+            .await
+            .unwrap();
+        let again = app
+            .record_decision(&b.chair, &item.id, &input)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(again, AppError::Conflict(_)) || matches!(again, AppError::Refused { .. }),
+            "{again}"
+        );
+
+        // The review is booked at the latest Thursday on or before 25 February 2027.
+        let rv = review::Entity::find().one(&app.db).await.unwrap().unwrap();
+        assert_eq!(rv.due_date, d("2027-02-25"));
+        let rm = meeting::Entity::find_by_id(rv.meeting_id.unwrap())
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(rm.starts_at, "2027-02-25T14:00");
+
+        let verified = carepanel_store::audit::verify(&app.db).await.unwrap();
+        assert!(verified.events >= 10, "{backend:?} {verified:?}");
+        w.db.drop_schema().await;
+    }
+}
+
+#[tokio::test]
+async fn a_stale_edit_is_refused_not_overwritten() {
+    for backend in Backend::ALL {
+        let w = world(backend, "2026-11-27T10:00").await;
+        let app = &w.app;
+        let b = bexley(app).await;
+        let id = draft(app, &b).await;
+        let r = referral::Entity::find_by_id(id.clone())
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut mine: std::collections::BTreeMap<String, carepanel_domain::readiness::Answer> =
+            serde_json::from_str(&r.answers).unwrap();
+        mine.insert(
+            "main_issues".into(),
+            carepanel_domain::readiness::Answer::Text("First save".into()),
+        );
+        assert_eq!(app.edit_draft(&b.sw, &id, 1, &mine, None).await.unwrap(), 2);
+        // A second tab still on version 1.
+        mine.insert(
+            "main_issues".into(),
+            carepanel_domain::readiness::Answer::Text("Stale save".into()),
+        );
+        let err = app
+            .edit_draft(&b.sw, &id, 1, &mine, None)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AppError::Conflict(_)), "{err}");
+        assert!(err.to_string().contains("Nothing was overwritten"));
+        let r = referral::Entity::find_by_id(id.clone())
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(r.answers.contains("First save"));
+        // Only the author edits (SEC-01).
+        assert!(matches!(
+            app.edit_draft(&b.tm, &id, 2, &mine, None)
+                .await
+                .unwrap_err(),
+            AppError::Forbidden { .. }
+        ));
+        w.db.drop_schema().await;
+    }
+}
+
+#[tokio::test]
+async fn returned_referrals_start_the_chain_again() {
+    for backend in Backend::ALL {
+        let w = world(backend, "2026-11-27T10:00").await;
+        let app = &w.app;
+        let b = bexley(app).await;
+        let id = draft(app, &b).await;
+        app.send(&b.sw, &id).await.unwrap();
+        app.sign_off(&b.tm, &id).await.unwrap();
+        let no_comment = app.return_referral(&b.sm, &id, "  ").await.unwrap_err();
+        assert!(matches!(no_comment, AppError::Invalid(_)), "{no_comment}");
+        app.return_referral(&b.sm, &id, "Add the genogram and the costs per week")
+            .await
+            .unwrap();
+        assert_eq!(
+            app.send(&b.sw, &id).await.unwrap(),
+            ReferralState::AwaitingSignOff { step: 0 }
+        );
+        // The team manager's earlier approval was voided by the return.
+        let gaps = app.readiness(&b.sw, &id).await.unwrap();
+        assert!(gaps.iter().any(|g| g.id == "team-manager"), "{gaps:?}");
+        w.db.drop_schema().await;
+    }
+}
+
+#[tokio::test]
+async fn out_of_remit_and_unknown_categories_are_refused_with_the_route() {
+    let w = world(Backend::Sqlite, "2026-11-27T10:00").await;
+    let app = &w.app;
+    let b = bexley(app).await;
+    let err = app
+        .create_draft(
+            &b.sw,
+            carepanel_app::referrals::NewReferral {
+                panel_id: "bexley-rcp".into(),
+                category: "joint-funding-health-education".into(),
+                child_id: b.child.clone(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AppError::Refused { .. }), "{err}");
+    assert!(
+        err.to_string().contains("REM-05") || err.to_string().contains("remit"),
+        "{err}"
+    );
+}
