@@ -1,0 +1,179 @@
+//! Races between app instances on one database: the last free places of a meeting are booked
+//! exactly once, and two chairs cannot both decide one item (R2, SCHED-02).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use carepanel_app::referrals::NewReferral;
+use carepanel_app::setup::NewChild;
+use carepanel_app::{App, AppError, FixedClock};
+use carepanel_domain::calendar::{BankHolidays, WorkingCalendar, london_to_utc};
+use carepanel_domain::decision::DecisionInput;
+use carepanel_domain::policy_set::PolicySet;
+use carepanel_store::entity::{agenda_item, decision, meeting};
+use carepanel_store::testing::{Backend, TestDb};
+use chrono::{NaiveDate, NaiveDateTime};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use std::sync::Arc;
+
+const POLICIES: [(&str, &str); 4] = [
+    ("bexley.toml", include_str!("../../../policies/bexley.toml")),
+    ("devon.toml", include_str!("../../../policies/devon.toml")),
+    ("hertfordshire.toml", include_str!("../../../policies/hertfordshire.toml")),
+    ("portsmouth.toml", include_str!("../../../policies/portsmouth.toml")),
+];
+
+fn app_on(db: sea_orm::DatabaseConnection, clock: Arc<FixedClock>) -> App {
+    App {
+        db,
+        policies: Arc::new(PolicySet::parse(POLICIES).unwrap()),
+        calendar: Arc::new(WorkingCalendar::new(
+            BankHolidays::from_govuk_json(include_str!("../../../data/bank-holidays.json")).unwrap(),
+        )),
+        clock,
+    }
+}
+
+fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
+    london_to_utc(NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").unwrap())
+}
+
+/// 100 referrals race for the 5 family slots of one East and West meeting from two app
+/// instances: exactly 5 are booked and 95 go to the chair's prioritisation list.
+#[tokio::test]
+async fn r2_last_slots_are_booked_exactly_once_across_two_instances() {
+    for backend in Backend::ALL {
+        let t = TestDb::new(backend).await.unwrap();
+        let clock = Arc::new(FixedClock::at(at("2026-11-26T10:00")));
+        let a = app_on(t.db.clone(), clock.clone());
+        let b = app_on(t.reconnect().await.unwrap(), clock.clone());
+        a.ensure_council("hertfordshire").await.unwrap();
+        let team = a.create_team("hertfordshire", "Family Safeguarding West").await.unwrap();
+        let (_, panel) = a.panel("herts-ew-prp").unwrap();
+        let form = panel.form("prp-referral").unwrap();
+        let mut drafts = Vec::new();
+        for n in 0..100 {
+            let sw = a
+                .create_person("hertfordshire", Some(&team), &format!("Worker {n}"), &format!("sw{n}@herts.example"), &[("social-worker", None)])
+                .await
+                .unwrap();
+            let child = a
+                .register_child(
+                    &sw,
+                    NewChild {
+                        case_system: "LCS",
+                        case_system_id: &format!("LCS-{n:05}"),
+                        name: &format!("Child {n}"),
+                        date_of_birth: NaiveDate::from_ymd_opt(2012, 5, 1).unwrap(),
+                        sex: None,
+                        ethnicity: None,
+                        disability: None,
+                        legal_status: None,
+                        looked_after: false,
+                    },
+                )
+                .await
+                .unwrap();
+            let id = a
+                .create_draft(
+                    &sw,
+                    NewReferral {
+                        panel_id: "herts-ew-prp".into(),
+                        category: "support-package".into(),
+                        child_id: child,
+                        form_id: Some(form.id.clone()),
+                        answers: carepanel_app::demo_data::sample_answers(form, NaiveDate::from_ymd_opt(2026, 11, 20).unwrap()),
+                        children: 1,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+            drafts.push((sw, id));
+        }
+        let mut tasks = Vec::new();
+        for (n, (sw, id)) in drafts.into_iter().enumerate() {
+            let app = if n % 2 == 0 { a.clone() } else { b.clone() };
+            tasks.push(tokio::spawn(async move { app.send(&sw, &id).await }));
+        }
+        let mut ok = 0;
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(_) => ok += 1,
+                Err(e) => panic!("{backend:?}: a booking failed instead of being refused cleanly: {e}"),
+            }
+        }
+        assert_eq!(ok, 100);
+        let m = meeting::Entity::find()
+            .filter(meeting::Column::StartsAt.eq("2026-12-02T09:30"))
+            .one(&a.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(m.units_used, 5, "{backend:?}");
+        let listed = agenda_item::Entity::find()
+            .filter(agenda_item::Column::MeetingId.eq(m.id.clone()))
+            .filter(agenda_item::Column::Status.eq("listed"))
+            .count(&a.db)
+            .await
+            .unwrap();
+        let for_chair = agenda_item::Entity::find()
+            .filter(agenda_item::Column::MeetingId.eq(m.id.clone()))
+            .filter(agenda_item::Column::Status.eq("for-chair"))
+            .count(&a.db)
+            .await
+            .unwrap();
+        assert_eq!((listed, for_chair), (5, 95), "{backend:?}");
+        carepanel_store::audit::verify(&a.db).await.unwrap();
+
+        // Two chairs decide the same item at once, one on each instance: one decision stands.
+        clock.set(at("2026-12-02T10:00"));
+        let item = agenda_item::Entity::find()
+            .filter(agenda_item::Column::MeetingId.eq(m.id.clone()))
+            .filter(agenda_item::Column::Status.eq("listed"))
+            .one(&a.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut chairs = Vec::new();
+        for n in 0..2 {
+            chairs.push(
+                a.create_person("hertfordshire", None, &format!("Chair {n}"), &format!("chair{n}@herts.example"), &[("head-of-service-fs-west", Some("herts-ew-prp"))])
+                    .await
+                    .unwrap(),
+            );
+        }
+        let input = DecisionInput {
+            outcome: "advice-and-guidance".into(),
+            rationale: "Advice on local support given".into(),
+            considered: panel.decision.considerations.clone(),
+            ..Default::default()
+        };
+        let mut tasks = Vec::new();
+        for (n, chair) in chairs.into_iter().enumerate() {
+            let app = if n == 0 { a.clone() } else { b.clone() };
+            let item = item.id.clone();
+            let input = input.clone();
+            tasks.push(tokio::spawn(async move { app.record_decision(&chair, &item, &input).await }));
+        }
+        let results: Vec<Result<String, AppError>> =
+            futures_join(tasks).await;
+        let won = results.iter().filter(|r| r.is_ok()).count();
+        assert_eq!(won, 1, "{backend:?}: {results:?}");
+        assert!(results.iter().any(|r| matches!(r, Err(AppError::Conflict(_)) | Err(AppError::Refused { .. }))), "{results:?}");
+        let decisions = decision::Entity::find()
+            .filter(decision::Column::AgendaItemId.eq(item.id.clone()))
+            .count(&a.db)
+            .await
+            .unwrap();
+        assert_eq!(decisions, 1);
+        carepanel_store::audit::verify(&a.db).await.unwrap();
+        t.drop_schema().await;
+    }
+}
+
+async fn futures_join<T>(tasks: Vec<tokio::task::JoinHandle<T>>) -> Vec<T> {
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.unwrap());
+    }
+    out
+}
