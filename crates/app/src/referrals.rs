@@ -644,3 +644,129 @@ pub(crate) fn state_name(s: &ReferralState) -> &'static str {
         ReferralState::Rejected { .. } => "rejected",
     }
 }
+
+impl App {
+    /// The role whose sign-off the referral waits for, if any.
+    pub async fn next_signatory(
+        &self,
+        actor: &Actor,
+        id: &str,
+    ) -> Result<Option<String>, AppError> {
+        let r = self.load_referral(&self.db, id).await?;
+        let (policy, panel) = self.panel(&r.panel_id)?;
+        require_read(policy, actor, &r)?;
+        let ReferralState::AwaitingSignOff { step } = state_of(&r)? else {
+            return Ok(None);
+        };
+        let facts = self.facts(&self.db, &r).await?;
+        let chain = who_must_sign(&Context {
+            policy,
+            panel,
+            facts: &facts,
+            panel_date: self.local_now().date(),
+        })
+        .chain;
+        Ok(chain.get(step).cloned())
+    }
+}
+
+/// The most one attachment may hold; attachments support a referral, they do not replace it
+/// (REF-21).
+pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
+
+/// A document attached to a referral.
+#[derive(Debug, Clone)]
+pub struct NewAttachment<'a> {
+    /// The policy's document id (`assessment`, `genogram`, `lpm-minutes`...).
+    pub document_id: &'a str,
+    pub filename: &'a str,
+    pub content_type: &'a str,
+    pub written_on: Option<chrono::NaiveDate>,
+    pub data: &'a [u8],
+}
+
+impl App {
+    /// Attaches a document to a draft or returned referral (REF-16, REF-21).
+    pub async fn attach(
+        &self,
+        actor: &Actor,
+        referral_id: &str,
+        a: NewAttachment<'_>,
+    ) -> Result<String, AppError> {
+        if a.data.len() > MAX_ATTACHMENT_BYTES {
+            return Err(AppError::invalid(
+                "file",
+                format!(
+                    "The file is {} KB; attachments can be at most {} MB",
+                    a.data.len() / 1024,
+                    MAX_ATTACHMENT_BYTES / (1024 * 1024)
+                ),
+                "REF-21",
+            ));
+        }
+        if a.data.is_empty() {
+            return Err(AppError::invalid("file", "The file is empty", "REF-21"));
+        }
+        let id = new_id();
+        self.retrying(|| async {
+            let txn = self.begin().await?;
+            let r = self.load_referral(&txn, referral_id).await?;
+            same_council(actor, &r.council_id)?;
+            if r.author_id != actor.person_id {
+                return Err(AppError::forbidden(
+                    "Only the referral's author may attach documents",
+                    "SEC-01",
+                ));
+            }
+            if !state_of(&r)?.editable() {
+                return Err(AppError::refused(
+                    format!("A referral that is {} takes no more attachments", r.state),
+                    "REF-21",
+                ));
+            }
+            let (_, panel) = self.panel(&r.panel_id)?;
+            if !panel.documents.iter().any(|d| d.id == a.document_id) {
+                return Err(AppError::invalid(
+                    "document_id",
+                    format!(
+                        "Choose what the document is: {}",
+                        panel
+                            .documents
+                            .iter()
+                            .map(|d| d.label.as_str())
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    ),
+                    "REF-16",
+                ));
+            }
+            attachment::ActiveModel {
+                id: Set(id.clone()),
+                referral_id: Set(referral_id.to_string()),
+                document_id: Set(a.document_id.to_string()),
+                filename: Set(a.filename.to_string()),
+                content_type: Set(a.content_type.to_string()),
+                size_bytes: Set(a.data.len() as i64),
+                written_on: Set(a.written_on),
+                data: Set(a.data.to_vec()),
+                uploaded_by: Set(actor.person_id.clone()),
+                uploaded_at: Set(self.now()),
+            }
+            .insert(&txn)
+            .await?;
+            self.audit(
+                &txn,
+                actor,
+                "referral.attach",
+                "referral",
+                referral_id,
+                json!({"document": a.document_id, "bytes": a.data.len()}),
+            )
+            .await?;
+            txn.commit().await?;
+            Ok(())
+        })
+        .await?;
+        Ok(id)
+    }
+}

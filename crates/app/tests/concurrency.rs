@@ -17,8 +17,14 @@ use std::sync::Arc;
 const POLICIES: [(&str, &str); 4] = [
     ("bexley.toml", include_str!("../../../policies/bexley.toml")),
     ("devon.toml", include_str!("../../../policies/devon.toml")),
-    ("hertfordshire.toml", include_str!("../../../policies/hertfordshire.toml")),
-    ("portsmouth.toml", include_str!("../../../policies/portsmouth.toml")),
+    (
+        "hertfordshire.toml",
+        include_str!("../../../policies/hertfordshire.toml"),
+    ),
+    (
+        "portsmouth.toml",
+        include_str!("../../../policies/portsmouth.toml"),
+    ),
 ];
 
 fn app_on(db: sea_orm::DatabaseConnection, clock: Arc<FixedClock>) -> App {
@@ -26,7 +32,8 @@ fn app_on(db: sea_orm::DatabaseConnection, clock: Arc<FixedClock>) -> App {
         db,
         policies: Arc::new(PolicySet::parse(POLICIES).unwrap()),
         calendar: Arc::new(WorkingCalendar::new(
-            BankHolidays::from_govuk_json(include_str!("../../../data/bank-holidays.json")).unwrap(),
+            BankHolidays::from_govuk_json(include_str!("../../../data/bank-holidays.json"))
+                .unwrap(),
         )),
         clock,
     }
@@ -46,13 +53,22 @@ async fn r2_last_slots_are_booked_exactly_once_across_two_instances() {
         let a = app_on(t.db.clone(), clock.clone());
         let b = app_on(t.reconnect().await.unwrap(), clock.clone());
         a.ensure_council("hertfordshire").await.unwrap();
-        let team = a.create_team("hertfordshire", "Family Safeguarding West").await.unwrap();
+        let team = a
+            .create_team("hertfordshire", "Family Safeguarding West")
+            .await
+            .unwrap();
         let (_, panel) = a.panel("herts-ew-prp").unwrap();
         let form = panel.form("prp-referral").unwrap();
         let mut drafts = Vec::new();
         for n in 0..100 {
             let sw = a
-                .create_person("hertfordshire", Some(&team), &format!("Worker {n}"), &format!("sw{n}@herts.example"), &[("social-worker", None)])
+                .create_person(
+                    "hertfordshire",
+                    Some(&team),
+                    &format!("Worker {n}"),
+                    &format!("sw{n}@herts.example"),
+                    &[("social-worker", None)],
+                )
                 .await
                 .unwrap();
             let child = a
@@ -80,7 +96,10 @@ async fn r2_last_slots_are_booked_exactly_once_across_two_instances() {
                         category: "support-package".into(),
                         child_id: child,
                         form_id: Some(form.id.clone()),
-                        answers: carepanel_app::demo_data::sample_answers(form, NaiveDate::from_ymd_opt(2026, 11, 20).unwrap()),
+                        answers: carepanel_app::demo_data::sample_answers(
+                            form,
+                            NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+                        ),
                         children: 1,
                         ..Default::default()
                     },
@@ -98,7 +117,9 @@ async fn r2_last_slots_are_booked_exactly_once_across_two_instances() {
         for task in tasks {
             match task.await.unwrap() {
                 Ok(_) => ok += 1,
-                Err(e) => panic!("{backend:?}: a booking failed instead of being refused cleanly: {e}"),
+                Err(e) => {
+                    panic!("{backend:?}: a booking failed instead of being refused cleanly: {e}")
+                }
             }
         }
         assert_eq!(ok, 100);
@@ -136,9 +157,15 @@ async fn r2_last_slots_are_booked_exactly_once_across_two_instances() {
         let mut chairs = Vec::new();
         for n in 0..2 {
             chairs.push(
-                a.create_person("hertfordshire", None, &format!("Chair {n}"), &format!("chair{n}@herts.example"), &[("head-of-service-fs-west", Some("herts-ew-prp"))])
-                    .await
-                    .unwrap(),
+                a.create_person(
+                    "hertfordshire",
+                    None,
+                    &format!("Chair {n}"),
+                    &format!("chair{n}@herts.example"),
+                    &[("head-of-service-fs-west", Some("herts-ew-prp"))],
+                )
+                .await
+                .unwrap(),
             );
         }
         let input = DecisionInput {
@@ -152,13 +179,20 @@ async fn r2_last_slots_are_booked_exactly_once_across_two_instances() {
             let app = if n == 0 { a.clone() } else { b.clone() };
             let item = item.id.clone();
             let input = input.clone();
-            tasks.push(tokio::spawn(async move { app.record_decision(&chair, &item, &input).await }));
+            tasks.push(tokio::spawn(async move {
+                app.record_decision(&chair, &item, &input).await
+            }));
         }
-        let results: Vec<Result<String, AppError>> =
-            futures_join(tasks).await;
+        let results: Vec<Result<String, AppError>> = futures_join(tasks).await;
         let won = results.iter().filter(|r| r.is_ok()).count();
         assert_eq!(won, 1, "{backend:?}: {results:?}");
-        assert!(results.iter().any(|r| matches!(r, Err(AppError::Conflict(_)) | Err(AppError::Refused { .. }))), "{results:?}");
+        assert!(
+            results.iter().any(|r| matches!(
+                r,
+                Err(AppError::Conflict(_)) | Err(AppError::Refused { .. })
+            )),
+            "{results:?}"
+        );
         let decisions = decision::Entity::find()
             .filter(decision::Column::AgendaItemId.eq(item.id.clone()))
             .count(&a.db)

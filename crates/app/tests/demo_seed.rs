@@ -1,0 +1,76 @@
+//! The demo data is made through the use cases, obeys every rule, and is the same each time.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use carepanel_app::demo::Scale;
+use carepanel_app::{App, FixedClock};
+use carepanel_domain::calendar::{BankHolidays, WorkingCalendar, london_to_utc};
+use carepanel_domain::policy_set::PolicySet;
+use carepanel_store::entity::{decision, referral};
+use carepanel_store::testing::{Backend, TestDb};
+use sea_orm::{EntityTrait, PaginatorTrait};
+use std::sync::Arc;
+
+const POLICIES: [(&str, &str); 4] = [
+    ("bexley.toml", include_str!("../../../policies/bexley.toml")),
+    ("devon.toml", include_str!("../../../policies/devon.toml")),
+    (
+        "hertfordshire.toml",
+        include_str!("../../../policies/hertfordshire.toml"),
+    ),
+    (
+        "portsmouth.toml",
+        include_str!("../../../policies/portsmouth.toml"),
+    ),
+];
+
+async fn seeded(backend: Backend) -> (TestDb, carepanel_app::demo::SeedReport) {
+    let t = TestDb::new(backend).await.unwrap();
+    let clock = Arc::new(FixedClock::at(london_to_utc(
+        chrono::NaiveDateTime::parse_from_str("2026-11-25T09:00", "%Y-%m-%dT%H:%M").unwrap(),
+    )));
+    let app = App {
+        db: t.db.clone(),
+        policies: Arc::new(PolicySet::parse(POLICIES).unwrap()),
+        calendar: Arc::new(WorkingCalendar::new(
+            BankHolidays::from_govuk_json(include_str!("../../../data/bank-holidays.json"))
+                .unwrap(),
+        )),
+        clock: clock.clone(),
+    };
+    let report = app.seed_demo(&clock, Scale::Weeks(3), 7).await.unwrap();
+    (t, report)
+}
+
+#[tokio::test]
+async fn demo_seed_obeys_the_rules_on_both_backends() {
+    for backend in Backend::ALL {
+        let (t, report) = seeded(backend).await;
+        assert!(
+            report.refused.is_empty(),
+            "{backend:?}: {:#?}",
+            report.refused
+        );
+        assert_eq!(report.councils, 4);
+        assert!(report.referrals > 100, "{report:?}");
+        assert!(report.decisions > 50, "{report:?}");
+        let referrals = referral::Entity::find().count(&t.db).await.unwrap();
+        assert_eq!(referrals as usize, report.referrals);
+        assert_eq!(
+            decision::Entity::find().count(&t.db).await.unwrap() as usize,
+            report.decisions
+        );
+        carepanel_store::audit::verify(&t.db).await.unwrap();
+        t.drop_schema().await;
+    }
+}
+
+#[tokio::test]
+async fn demo_seed_is_deterministic() {
+    let (a, ra) = seeded(Backend::Sqlite).await;
+    let (b, rb) = seeded(Backend::Sqlite).await;
+    assert_eq!(
+        (ra.referrals, ra.decisions, ra.children),
+        (rb.referrals, rb.decisions, rb.children)
+    );
+    drop((a, b));
+}
