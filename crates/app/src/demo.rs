@@ -320,7 +320,8 @@ impl App {
         let (policy, panel) = self.panel(panel_id)?;
         let sw = rng.pick(&cast.workers).clone();
         let category = rng.pick(&panel.categories).clone();
-        let age_years = rng.below(18) as i64;
+        // Under 17, so a care-leaver request is always before the 18th birthday (REF-17).
+        let age_years = rng.below(17) as i64;
         let dob = t.date() - Duration::days(age_years * 365 + rng.below(365) as i64);
         let disabled = rng.below(6) == 0;
         let child = self
@@ -362,7 +363,7 @@ impl App {
         let answers = form_id
             .as_deref()
             .and_then(|f| panel.form(f))
-            .map(|f| sample_answers(f, t.date()))
+            .map(|f| sample_answers(f, t.date() - Duration::days(14)))
             .unwrap_or_default();
         let id = self
             .create_draft(

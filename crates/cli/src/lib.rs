@@ -2,6 +2,7 @@
 //! backup join as the storage and web layers land.
 
 mod context;
+mod data_cmd;
 mod policy_cmd;
 mod whatif_cmd;
 
@@ -35,6 +36,31 @@ enum Command {
     /// Answer a policy question: schedule, authority, review, meetings.
     #[command(subcommand, name = "what-if")]
     WhatIf(whatif_cmd::WhatIf),
+    /// Create or update the database schema.
+    Migrate {
+        #[command(flatten)]
+        db: data_cmd::DbArg,
+    },
+    /// Demonstration data.
+    #[command(subcommand)]
+    Demo(data_cmd::Demo),
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(data_cmd::Audit),
+    /// Write every row to a file (JSON lines, portable between SQLite and PostgreSQL).
+    Backup {
+        #[command(flatten)]
+        db: data_cmd::DbArg,
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Restore a backup into an empty database; the audit chain is verified afterwards.
+    Restore {
+        #[command(flatten)]
+        db: data_cmd::DbArg,
+        #[arg(long)]
+        from: PathBuf,
+    },
 }
 
 /// Exit code 2: the question could not be asked (bad input), as distinct from a "no" answer.
@@ -78,6 +104,14 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             whatif_cmd::run(&loaded, cmd)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Migrate { db } => data_cmd::migrate_cmd(&db),
+        Command::Demo(cmd) => {
+            let loaded = context::load(cli.policies, cli.bank_holidays)?;
+            data_cmd::demo_cmd(loaded, cmd)
+        }
+        Command::Audit(cmd) => data_cmd::audit_cmd(cmd),
+        Command::Backup { db, to } => data_cmd::backup_cmd(&db, &to),
+        Command::Restore { db, from } => data_cmd::restore_cmd(&db, &from),
     }
 }
 

@@ -2,6 +2,7 @@
 //! audit chain.
 
 pub mod audit;
+pub mod backup;
 pub mod chain;
 pub mod db;
 pub mod entity;

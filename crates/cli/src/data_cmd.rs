@@ -1,0 +1,199 @@
+//! Database commands: migrate, demo seed, audit verify, backup and restore.
+
+use crate::bad;
+use crate::context::Loaded;
+use anyhow::{Context, Result};
+use carepanel_app::demo::Scale;
+use carepanel_app::{App, FixedClock};
+use carepanel_store::db::{DEFAULT_URL, connect, migrate};
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Args, Clone)]
+pub struct DbArg {
+    /// sqlite://PATH or postgres://USER@HOST/DB (default: an SQLite file under ./data/, or
+    /// CAREPANEL_DATABASE_URL).
+    #[arg(long)]
+    pub database: Option<String>,
+}
+
+impl DbArg {
+    pub fn url(&self) -> String {
+        self.database
+            .clone()
+            .or_else(|| std::env::var("CAREPANEL_DATABASE_URL").ok())
+            .unwrap_or_else(|| DEFAULT_URL.to_string())
+    }
+}
+
+#[derive(Subcommand)]
+pub enum Demo {
+    /// Migrate and fill the database with invented demonstration data (deterministic).
+    Seed {
+        #[command(flatten)]
+        db: DbArg,
+        /// s: one year (about 2,500 referrals); m: ten years.
+        #[arg(long, default_value = "s")]
+        scale: String,
+        /// The generator's seed; the same seed and end date give the same data.
+        #[arg(long, default_value_t = 20261125)]
+        seed: u64,
+        /// The last day of the generated period (default: today).
+        #[arg(long)]
+        until: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum Audit {
+    /// Check every council's audit chain; exits 1 naming the first bad event.
+    Verify {
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+pub fn migrate_cmd(db: &DbArg) -> Result<ExitCode> {
+    runtime()?.block_on(async {
+        let conn = connect(&db.url(), None).await?;
+        migrate(&conn).await?;
+        println!("migrated {}", redact(&db.url()));
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+pub fn demo_cmd(loaded: Loaded, cmd: Demo) -> Result<ExitCode> {
+    let Demo::Seed {
+        db,
+        scale,
+        seed,
+        until,
+    } = cmd;
+    let scale = match scale.to_ascii_lowercase().as_str() {
+        "s" => Scale::S,
+        "m" => Scale::M,
+        "l" => {
+            return Err(bad(
+                "--scale l (150 councils on PostgreSQL) is not available yet; use s or m",
+            )
+            .into());
+        }
+        other => return Err(bad(format!("--scale '{other}' is not a scale; use s or m")).into()),
+    };
+    let end_day = match until {
+        Some(d) => crate::whatif_cmd::parse_date("until", &d)?,
+        None => chrono::Local::now().date_naive(),
+    };
+    let end =
+        carepanel_domain::calendar::london_to_utc(end_day.and_hms_opt(9, 0, 0).unwrap_or_default());
+    runtime()?.block_on(async {
+        let conn = connect(&db.url(), None).await?;
+        migrate(&conn).await?;
+        let clock = Arc::new(FixedClock::at(end));
+        let app = App {
+            db: conn,
+            policies: Arc::new(loaded.policies),
+            calendar: Arc::new(loaded.calendar),
+            clock: clock.clone(),
+        };
+        let started = std::time::Instant::now();
+        let report = app.seed_demo(&clock, scale, seed).await?;
+        println!(
+            "seeded {}: {} councils, {} people, {} children, {} referrals, {} decisions in {:.1} s",
+            redact(&db.url()),
+            report.councils,
+            report.people,
+            report.children,
+            report.referrals,
+            report.decisions,
+            started.elapsed().as_secs_f64()
+        );
+        for r in &report.refused {
+            println!("refused: {r}");
+        }
+        println!("\nDemo accounts (council, role, email):");
+        for (c, role, email) in &report.accounts {
+            println!("  {c:<14} {role:<45} {email}");
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+pub fn audit_cmd(cmd: Audit) -> Result<ExitCode> {
+    let Audit::Verify { db } = cmd;
+    runtime()?.block_on(async {
+        let conn = connect(&db.url(), None).await?;
+        match carepanel_store::audit::verify(&conn).await {
+            Ok(v) => {
+                println!(
+                    "audit chain verified: {} councils, {} events",
+                    v.councils, v.events
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(carepanel_store::audit::VerifyError::Broken(b)) => {
+                println!("AUDIT CHAIN BROKEN: {b}");
+                Ok(ExitCode::from(1))
+            }
+            Err(e) => Err(e.into()),
+        }
+    })
+}
+
+pub fn backup_cmd(db: &DbArg, to: &PathBuf) -> Result<ExitCode> {
+    runtime()?.block_on(async {
+        let conn = connect(&db.url(), None).await?;
+        let file =
+            std::fs::File::create(to).with_context(|| format!("cannot create {}", to.display()))?;
+        let mut out = std::io::BufWriter::new(file);
+        let counts = carepanel_store::backup::backup(&conn, &mut out).await?;
+        println!(
+            "backed up {} rows from {} to {}",
+            counts.values().sum::<u64>(),
+            redact(&db.url()),
+            to.display()
+        );
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+pub fn restore_cmd(db: &DbArg, from: &PathBuf) -> Result<ExitCode> {
+    runtime()?.block_on(async {
+        let conn = connect(&db.url(), None).await?;
+        migrate(&conn).await?;
+        let file =
+            std::fs::File::open(from).with_context(|| format!("cannot open {}", from.display()))?;
+        let counts = carepanel_store::backup::restore(&conn, std::io::BufReader::new(file)).await?;
+        let v = carepanel_store::audit::verify(&conn).await?;
+        println!(
+            "restored {} rows into {}; audit chain verified ({} events)",
+            counts.values().sum::<u64>(),
+            redact(&db.url()),
+            v.events
+        );
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// A database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
