@@ -369,3 +369,49 @@ fn policy_check_fails_a_bad_file_with_its_line() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn migrate_audit_verify_backup_and_restore_from_the_command_line() {
+    let dir = std::env::temp_dir().join(format!("carepanel-db-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}/a.db?mode=rwc", dir.display());
+    let other = format!("sqlite://{}/b.db?mode=rwc", dir.display());
+    let backup = dir.join("backup.jsonl");
+    let run = |args: &[&str]| {
+        let out = carepanel(args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    assert!(run(&["migrate", "--database", &db]).contains("migrated"));
+    assert!(run(&["audit", "verify", "--database", &db]).contains("0 councils, 0 events"));
+    run(&[
+        "backup",
+        "--database",
+        &db,
+        "--to",
+        backup.to_str().unwrap(),
+    ]);
+    assert!(
+        run(&[
+            "restore",
+            "--database",
+            &other,
+            "--from",
+            backup.to_str().unwrap()
+        ])
+        .contains("audit chain verified")
+    );
+    let out = carepanel(&["demo", "seed", "--database", &db, "--scale", "x"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--scale"));
+    let out = carepanel(&["migrate", "--database", "mysql://nowhere"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("sqlite://PATH or postgres://"));
+    std::fs::remove_dir_all(&dir).ok();
+}

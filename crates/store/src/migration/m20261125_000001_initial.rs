@@ -69,6 +69,7 @@ enum Child {
 }
 
 #[derive(DeriveIden)]
+#[allow(clippy::enum_variant_names)]
 enum Meeting {
     Table,
     Id,
