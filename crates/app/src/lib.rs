@@ -7,6 +7,7 @@ pub mod demo;
 pub mod demo_data;
 pub mod error;
 pub mod meetings;
+pub mod panel_work;
 pub mod referrals;
 pub mod setup;
 

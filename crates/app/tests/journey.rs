@@ -377,3 +377,58 @@ async fn out_of_remit_and_unknown_categories_are_refused_with_the_route() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn mem_06_a_chair_who_declared_an_interest_takes_no_part_and_reads_are_logged() {
+    for backend in Backend::ALL {
+        let w = world(backend, "2026-11-27T10:00").await;
+        let app = &w.app;
+        let b = bexley(app).await;
+        let id = draft(app, &b).await;
+        app.send(&b.sw, &id).await.unwrap();
+        app.sign_off(&b.tm, &id).await.unwrap();
+        app.sign_off(&b.sm, &id).await.unwrap();
+        let item = agenda_item::Entity::find()
+            .filter(agenda_item::Column::ReferralId.eq(id.clone()))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        app.declare_interest(&b.chair, &item.id, "Knows the family socially")
+            .await
+            .unwrap();
+        let input = DecisionInput {
+            outcome: "resource-declined".into(),
+            rationale: "Needs met by universal services".into(),
+            ..Default::default()
+        };
+        let err = app
+            .record_decision(&b.chair, &item.id, &input)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("MEM-06"), "{backend:?} {err}");
+        let vice = app
+            .create_person(
+                "bexley",
+                None,
+                "Vic Vice",
+                "vice@bexley.example",
+                &[("service-manager-fostering-placement", Some("bexley-rcp"))],
+            )
+            .await
+            .unwrap();
+        app.record_decision(&vice, &item.id, &input).await.unwrap();
+        // The worker reads the child's history; the read is in the audit trail.
+        let h = app.child_history(&b.sw, &b.child).await.unwrap();
+        assert_eq!(h.referrals.len(), 1);
+        assert_eq!(h.decisions.len(), 1);
+        let reads = carepanel_store::entity::audit_event::Entity::find()
+            .filter(carepanel_store::entity::audit_event::Column::Action.eq("child.read"))
+            .all(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(reads.len(), 1);
+        assert_eq!(reads[0].actor_id.as_deref(), Some(b.sw.person_id.as_str()));
+        w.db.drop_schema().await;
+    }
+}
