@@ -221,3 +221,32 @@ pub struct NewChild<'a> {
     pub legal_status: Option<&'a str>,
     pub looked_after: bool,
 }
+
+impl App {
+    /// The actor for a stored person: their council, team and roles (sessions and API tokens
+    /// resolve to this).
+    pub async fn actor(&self, person_id: &str) -> Result<Actor, AppError> {
+        use carepanel_store::entity::{person, person_role};
+        use sea_orm::{ColumnTrait, QueryFilter};
+        let p = person::Entity::find_by_id(person_id.to_string())
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("person {person_id}")))?;
+        if !p.active {
+            return Err(AppError::forbidden("This account is disabled", "SEC-01"));
+        }
+        let roles = person_role::Entity::find()
+            .filter(person_role::Column::PersonId.eq(person_id))
+            .all(&self.db)
+            .await?;
+        Ok(Actor {
+            person_id: p.id,
+            council_id: p.council_id,
+            team_id: p.team_id,
+            roles: roles
+                .into_iter()
+                .map(|r| (r.role, (!r.panel_id.is_empty()).then_some(r.panel_id)))
+                .collect(),
+        })
+    }
+}

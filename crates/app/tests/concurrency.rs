@@ -204,6 +204,160 @@ async fn r2_last_slots_are_booked_exactly_once_across_two_instances() {
     }
 }
 
+/// The same race with two operating-system processes, each its own app instance with its own
+/// connection pool, on one PostgreSQL (R2): 100 referrals for 5 family slots.
+#[tokio::test]
+async fn r2_two_processes_on_one_postgresql_book_the_last_slots_once() {
+    let t = TestDb::new(Backend::Postgres).await.unwrap();
+    let clock = Arc::new(FixedClock::at(at("2026-11-26T10:00")));
+    let a = app_on(t.db.clone(), clock.clone());
+    a.ensure_council("hertfordshire").await.unwrap();
+    let team = a
+        .create_team("hertfordshire", "Family Safeguarding East")
+        .await
+        .unwrap();
+    let (_, panel) = a.panel("herts-ew-prp").unwrap();
+    let form = panel.form("prp-referral").unwrap();
+    for n in 0..100 {
+        let sw = a
+            .create_person(
+                "hertfordshire",
+                Some(&team),
+                &format!("Worker {n}"),
+                &format!("p{n}@herts.example"),
+                &[("social-worker", None)],
+            )
+            .await
+            .unwrap();
+        let child = a
+            .register_child(
+                &sw,
+                NewChild {
+                    case_system: "LCS",
+                    case_system_id: &format!("LCS-P{n:05}"),
+                    name: &format!("Child {n}"),
+                    date_of_birth: NaiveDate::from_ymd_opt(2013, 2, 1).unwrap(),
+                    sex: None,
+                    ethnicity: None,
+                    disability: None,
+                    legal_status: None,
+                    looked_after: false,
+                },
+            )
+            .await
+            .unwrap();
+        a.create_draft(
+            &sw,
+            NewReferral {
+                panel_id: "herts-ew-prp".into(),
+                category: "support-package".into(),
+                child_id: child,
+                form_id: Some(form.id.clone()),
+                answers: carepanel_app::demo_data::sample_answers(
+                    form,
+                    NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+                ),
+                children: 1,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let exe = std::env::current_exe().unwrap();
+    let schema = t.schema.clone().unwrap();
+    let children: Vec<_> = (0..2)
+        .map(|k| {
+            std::process::Command::new(&exe)
+                .args(["--ignored", "--exact", "race_worker", "--nocapture"])
+                .env("CAREPANEL_RACE", format!("{schema},{k}"))
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut sent = 0;
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "worker failed: {text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        sent += text
+            .lines()
+            .find_map(|l| l.strip_prefix("race sent "))
+            .and_then(|n| n.trim().parse::<usize>().ok())
+            .unwrap_or(0);
+    }
+    assert_eq!(sent, 100);
+    let m = meeting::Entity::find()
+        .filter(meeting::Column::StartsAt.eq("2026-12-02T09:30"))
+        .one(&a.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(m.units_used, 5);
+    let listed = agenda_item::Entity::find()
+        .filter(agenda_item::Column::MeetingId.eq(m.id.clone()))
+        .filter(agenda_item::Column::Status.eq("listed"))
+        .count(&a.db)
+        .await
+        .unwrap();
+    let for_chair = agenda_item::Entity::find()
+        .filter(agenda_item::Column::MeetingId.eq(m.id.clone()))
+        .filter(agenda_item::Column::Status.eq("for-chair"))
+        .count(&a.db)
+        .await
+        .unwrap();
+    assert_eq!((listed, for_chair), (5, 95));
+    carepanel_store::audit::verify(&a.db).await.unwrap();
+    t.drop_schema().await;
+}
+
+/// One process of the two-process race; run only by that test (`CAREPANEL_RACE` set).
+#[tokio::test]
+#[ignore = "run as a child process by r2_two_processes_on_one_postgresql_book_the_last_slots_once"]
+async fn race_worker() {
+    let Ok(spec) = std::env::var("CAREPANEL_RACE") else {
+        return;
+    };
+    let (schema, k) = spec.split_once(',').unwrap();
+    let k: usize = k.parse().unwrap();
+    let db = carepanel_store::db::connect(&carepanel_store::testing::pg_url(), Some(schema))
+        .await
+        .unwrap();
+    let clock = Arc::new(FixedClock::at(at("2026-11-26T10:00")));
+    let app = app_on(db, clock);
+    let drafts = carepanel_store::entity::referral::Entity::find()
+        .filter(carepanel_store::entity::referral::Column::State.eq("draft"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    let mut mine = Vec::new();
+    for (n, r) in drafts.into_iter().enumerate() {
+        if n % 2 == k {
+            mine.push(r);
+        }
+    }
+    let mut tasks = Vec::new();
+    for r in mine {
+        let app = app.clone();
+        tasks.push(tokio::spawn(async move {
+            let actor = app.actor(&r.author_id).await.unwrap();
+            app.send(&actor, &r.id).await
+        }));
+    }
+    let mut sent = 0;
+    for task in tasks {
+        task.await.unwrap().unwrap();
+        sent += 1;
+    }
+    println!("race sent {sent}");
+}
+
 async fn futures_join<T>(tasks: Vec<tokio::task::JoinHandle<T>>) -> Vec<T> {
     let mut out = Vec::new();
     for t in tasks {
