@@ -657,3 +657,170 @@ pub fn plan_agenda(
         .collect();
     agenda::plan(panel, start, &candidates)
 }
+
+/// What the chair's prioritisation did.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Prioritised {
+    /// Items heard at this meeting, in the chair's order.
+    pub heard: Vec<String>,
+    /// Items rolled on: (item, the meeting it moved to).
+    pub rolled: Vec<(String, String)>,
+}
+
+impl App {
+    /// The chair orders an over-full agenda (AGD-02): items are taken in the chair's order while
+    /// they fit; the rest roll to the next meeting, where they are listed again.
+    pub async fn prioritise(
+        &self,
+        actor: &Actor,
+        meeting_id: &str,
+        order: &[String],
+    ) -> Result<Prioritised, AppError> {
+        self.retrying(|| async {
+            let txn = self.begin().await?;
+            let m = meeting::Entity::find_by_id(meeting_id.to_string())
+                .one(&txn)
+                .await?
+                .ok_or_else(|| AppError::NotFound(format!("meeting {meeting_id}")))?;
+            same_council(actor, &m.council_id)?;
+            let (policy, panel) = self.panel(&m.panel_id)?;
+            require_role(
+                policy,
+                actor,
+                &panel.id,
+                &panel.chair.eligible,
+                "prioritise the agenda",
+            )?;
+            let mut items: Vec<agenda_item::Model> = agenda_item::Entity::find()
+                .filter(agenda_item::Column::MeetingId.eq(meeting_id))
+                .filter(agenda_item::Column::Kind.eq("standard"))
+                .filter(agenda_item::Column::Status.is_in(["listed", "for-chair"]))
+                .all(&txn)
+                .await?;
+            for id in order {
+                if !items.iter().any(|i| &i.id == id) {
+                    return Err(AppError::invalid(
+                        "order",
+                        format!("Item {id} is not waiting on this meeting's agenda"),
+                        "AGD-02",
+                    ));
+                }
+            }
+            // The chair's order first, then what was listed, then what waited, each by position.
+            items.sort_by_key(|i| {
+                let rank = order.iter().position(|o| o == &i.id).unwrap_or(usize::MAX);
+                (rank, i.status != "listed", i.position)
+            });
+            // Give back every place, then take them again in the new order.
+            let held: i32 = items
+                .iter()
+                .filter(|i| i.status == "listed")
+                .map(|i| i.units)
+                .sum();
+            let minutes = panel.capacity.slot_minutes.map_or(0, |s| s as i32 * held);
+            meeting::Entity::update_many()
+                .col_expr(
+                    meeting::Column::UnitsUsed,
+                    Expr::col(meeting::Column::UnitsUsed).sub(held),
+                )
+                .col_expr(
+                    meeting::Column::BookedMinutes,
+                    Expr::col(meeting::Column::BookedMinutes).sub(minutes),
+                )
+                .filter(meeting::Column::Id.eq(meeting_id))
+                .exec(&txn)
+                .await?;
+            let sched = self.scheduler(policy, panel);
+            let start = chrono::NaiveDateTime::parse_from_str(&m.starts_at, "%Y-%m-%dT%H:%M")
+                .map_err(|e| AppError::Conflict(e.to_string()))?;
+            let mut result = Prioritised::default();
+            for (rank, item) in items.iter().enumerate() {
+                if self
+                    .take_places(&txn, panel, meeting_id, item.units)
+                    .await?
+                {
+                    agenda_item::Entity::update_many()
+                        .col_expr(agenda_item::Column::Status, Expr::value("listed"))
+                        .col_expr(
+                            agenda_item::Column::ChairPriority,
+                            Expr::value(rank as i32 + 1),
+                        )
+                        .filter(agenda_item::Column::Id.eq(item.id.clone()))
+                        .exec(&txn)
+                        .await?;
+                    result.heard.push(item.id.clone());
+                    continue;
+                }
+                // Not prioritised: roll to the next held meeting, booking a place there if free.
+                let next = sched.held_after(start).next().ok_or_else(|| {
+                    AppError::refused("No later meeting to roll the item to", "AGD-02")
+                })?;
+                let stored = self
+                    .ensure_meeting(&txn, &m.council_id, panel, &next)
+                    .await?;
+                let fits = self
+                    .take_places(&txn, panel, &stored.id, item.units)
+                    .await?;
+                agenda_item::Entity::update_many()
+                    .col_expr(agenda_item::Column::Status, Expr::value("rolled"))
+                    .filter(agenda_item::Column::Id.eq(item.id.clone()))
+                    .exec(&txn)
+                    .await?;
+                let note = format!(
+                    "Not prioritised by the chair for {}; rolled to {} (AGD-02).",
+                    m.starts_at, stored.starts_at
+                );
+                agenda_item::ActiveModel {
+                    id: Set(new_id()),
+                    meeting_id: Set(stored.id.clone()),
+                    referral_id: Set(item.referral_id.clone()),
+                    kind: Set("standard".into()),
+                    position: Set(0),
+                    slot_start: Set(None),
+                    slot_end: Set(None),
+                    units: Set(item.units),
+                    status: Set(if fits { "listed" } else { "for-chair" }.into()),
+                    chair_priority: Set(None),
+                    note: Set(note.clone()),
+                }
+                .insert(&txn)
+                .await?;
+                if let Some(rid) = &item.referral_id {
+                    let r = self.load_referral(&txn, rid).await?;
+                    let state: ReferralState = serde_json::from_str(&r.state_detail)
+                        .map_err(|e| AppError::Conflict(e.to_string()))?;
+                    let next_state = state
+                        .apply(Event::Defer {
+                            to_meeting: stored.id.clone(),
+                            reason: note.clone(),
+                        })
+                        .and_then(|s| {
+                            s.apply(Event::List {
+                                meeting: stored.id.clone(),
+                            })
+                        })
+                        .map_err(refusal)?;
+                    self.set_state(&txn, &r, &next_state).await?;
+                    referral::Entity::update_many()
+                        .col_expr(referral::Column::MeetingId, Expr::value(stored.id.clone()))
+                        .filter(referral::Column::Id.eq(rid.clone()))
+                        .exec(&txn)
+                        .await?;
+                }
+                result.rolled.push((item.id.clone(), stored.id.clone()));
+            }
+            self.audit(
+                &txn,
+                actor,
+                "meeting.prioritise",
+                "meeting",
+                meeting_id,
+                json!({"order": order, "heard": result.heard, "rolled": result.rolled.len()}),
+            )
+            .await?;
+            txn.commit().await?;
+            Ok(result)
+        })
+        .await
+    }
+}
