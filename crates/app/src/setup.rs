@@ -154,8 +154,55 @@ impl App {
         })
     }
 
-    /// Records a child from the council's case system (REF-19, EQ-04).
+    /// Records a child from the council's case system (REF-19, EQ-04). Legal status and
+    /// ethnicity are SSDA903 codes.
     pub async fn register_child(&self, actor: &Actor, c: NewChild<'_>) -> Result<String, AppError> {
+        let lists = code_lists();
+        let mut errors = Vec::new();
+        if let Some(code) = c
+            .legal_status
+            .filter(|code| lists.legal_status(code).is_none())
+        {
+            errors.push(carepanel_domain::decision::FieldError {
+                field: "legal_status".into(),
+                message: format!(
+                    "'{code}' is not an SSDA903 legal status; choose one of {}",
+                    lists
+                        .legal_status
+                        .iter()
+                        .map(|x| x.code.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                requirement: "EQ-04".into(),
+            });
+        }
+        if let Some(code) = c.ethnicity.filter(|code| lists.ethnicity(code).is_none()) {
+            errors.push(carepanel_domain::decision::FieldError {
+                field: "ethnicity".into(),
+                message: format!("'{code}' is not an SSDA903 ethnicity code"),
+                requirement: "EQ-04".into(),
+            });
+        }
+        if c.case_system_id.trim().is_empty() {
+            errors.push(carepanel_domain::decision::FieldError {
+                field: "case_system_id".into(),
+                message:
+                    "Enter the child's id in the case system, so decisions can be recorded back"
+                        .into(),
+                requirement: "REF-19".into(),
+            });
+        }
+        if c.date_of_birth > carepanel_domain::calendar::utc_to_london(self.now()).date() {
+            errors.push(carepanel_domain::decision::FieldError {
+                field: "date_of_birth".into(),
+                message: "The date of birth must be today or in the past".into(),
+                requirement: "CAL-09".into(),
+            });
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Invalid(errors));
+        }
         let id = new_id();
         let txn = self.begin().await?;
         child::ActiveModel {
@@ -249,4 +296,19 @@ impl App {
                 .collect(),
         })
     }
+}
+
+/// The SSDA903 code lists shipped in `data/ssda903.json`.
+pub fn code_lists() -> &'static carepanel_domain::reference::CodeLists {
+    static LISTS: std::sync::OnceLock<carepanel_domain::reference::CodeLists> =
+        std::sync::OnceLock::new();
+    LISTS.get_or_init(|| {
+        carepanel_domain::reference::CodeLists::from_json(include_str!(
+            "../../../data/ssda903.json"
+        ))
+        .unwrap_or(carepanel_domain::reference::CodeLists {
+            legal_status: Vec::new(),
+            ethnicity: Vec::new(),
+        })
+    })
 }

@@ -432,3 +432,41 @@ async fn mem_06_a_chair_who_declared_an_interest_takes_no_part_and_reads_are_log
         w.db.drop_schema().await;
     }
 }
+
+#[tokio::test]
+async fn eq_04_a_child_profile_uses_ssda903_codes_and_names_every_bad_field() {
+    let w = world(Backend::Sqlite, "2026-11-27T10:00").await;
+    let app = &w.app;
+    let b = bexley(app).await;
+    let err = app
+        .register_child(
+            &b.sw,
+            NewChild {
+                case_system: "Liquid Logic",
+                case_system_id: " ",
+                name: "Child Epsilon",
+                date_of_birth: d("2027-01-01"),
+                sex: None,
+                ethnicity: Some("XXXX"),
+                disability: None,
+                legal_status: Some("S20"),
+                looked_after: false,
+            },
+        )
+        .await
+        .unwrap_err();
+    let AppError::Invalid(errors) = err else {
+        panic!("{err}")
+    };
+    let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "legal_status",
+            "ethnicity",
+            "case_system_id",
+            "date_of_birth"
+        ]
+    );
+    assert!(errors[0].message.contains("V2"), "lists the allowed codes");
+}

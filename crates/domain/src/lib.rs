@@ -12,6 +12,7 @@ pub mod money;
 pub mod policy;
 pub mod policy_set;
 pub mod readiness;
+pub mod reference;
 pub mod review;
 pub mod schedule;
 pub mod whatif;
