@@ -8,11 +8,7 @@ use std::path::Path;
 fn test_functions() -> BTreeSet<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut names = BTreeSet::new();
-    let mut dirs = vec![
-        root.join("crates/domain/src"),
-        root.join("crates/domain/tests"),
-        root.join("tests"),
-    ];
+    let mut dirs = vec![root.join("crates"), root.join("tests")];
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
