@@ -162,3 +162,79 @@ async fn concurrent_appends_from_two_instances_keep_one_chain() {
         t.drop_schema().await;
     }
 }
+
+/// R3 at the database: random tampering (change, delete, reorder, insert, truncate) by someone
+/// who can bypass the append-only triggers is always found, and the first bad event is named.
+#[tokio::test]
+async fn r3_random_tampering_in_the_database_is_always_found() {
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut cases = 0;
+    for backend in Backend::ALL {
+        for _ in 0..12 {
+            let t = TestDb::new(backend).await.unwrap();
+            council(&t.db, "a").await;
+            let n = 5 + (next() % 10) as i64;
+            write(&t.db, "a", n as usize).await;
+            bypass_append_only(&t).await;
+            let k = 1 + (next() % n as u64) as i64;
+            let kind = next() % 5;
+            let (sqls, first_bad): (Vec<String>, i64) = match kind {
+                0 => (
+                    vec![format!(
+                        "UPDATE audit_event SET entity_id = entity_id || 'x' WHERE seq = {k}"
+                    )],
+                    k,
+                ),
+                1 => (vec![format!("DELETE FROM audit_event WHERE seq = {k}")], k),
+                2 => {
+                    // Reorder: swap two neighbouring events' positions.
+                    let j = if k == n { k - 1 } else { k + 1 };
+                    let (lo, hi) = (k.min(j), k.max(j));
+                    (
+                        vec![
+                            format!("UPDATE audit_event SET seq = -1 WHERE seq = {lo}"),
+                            format!("UPDATE audit_event SET seq = {lo} WHERE seq = {hi}"),
+                            format!("UPDATE audit_event SET seq = {hi} WHERE seq = -1"),
+                        ],
+                        lo,
+                    )
+                }
+                3 => (
+                    // Insert a forged copy at position k, shifting the later events up.
+                    vec![
+                        format!("UPDATE audit_event SET seq = seq + 1000 WHERE seq >= {k}"),
+                        "UPDATE audit_event SET seq = seq - 999 WHERE seq >= 1000".to_string(),
+                        format!(
+                            "INSERT INTO audit_event (id, council_id, seq, at, actor_id, action, entity, entity_id, detail, prev_hash, hash) \
+                             SELECT 'forged', council_id, {k}, at, actor_id, 'decision.record', entity, entity_id, detail, prev_hash, hash \
+                             FROM audit_event WHERE seq = {}",
+                            k + 1
+                        ),
+                    ],
+                    k,
+                ),
+                _ => (vec![format!("DELETE FROM audit_event WHERE seq >= {k}")], k),
+            };
+            for sql in &sqls {
+                t.db.execute_unprepared(sql).await.unwrap();
+            }
+            match audit::verify(&t.db).await {
+                Err(VerifyError::Broken(b)) => {
+                    assert_eq!(b.seq, first_bad, "{backend:?} kind {kind} k {k} n {n}: {b}")
+                }
+                other => {
+                    panic!("{backend:?}: tampering kind {kind} at {k} of {n} not found: {other:?}")
+                }
+            }
+            cases += 1;
+            t.drop_schema().await;
+        }
+    }
+    assert_eq!(cases, 24);
+}
