@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod demo;
+pub mod demo_bulk;
 pub mod demo_data;
 pub mod error;
 pub mod meetings;

@@ -104,3 +104,30 @@ async fn r9_backup_and_restore_across_backends() {
         target.drop_schema().await;
     }
 }
+
+/// Scale L's synthetic councils: bulk rows whose audit chains verify, on both backends.
+#[tokio::test]
+async fn synthetic_councils_for_scale_l_verify() {
+    for backend in Backend::ALL {
+        let t = TestDb::new(backend).await.unwrap();
+        let clock = Arc::new(FixedClock::at(london_to_utc(
+            chrono::NaiveDateTime::parse_from_str("2026-11-25T09:00", "%Y-%m-%dT%H:%M").unwrap(),
+        )));
+        let app = App {
+            db: t.db.clone(),
+            policies: Arc::new(PolicySet::parse(POLICIES).unwrap()),
+            calendar: Arc::new(WorkingCalendar::new(
+                BankHolidays::from_govuk_json(include_str!("../../../data/bank-holidays.json"))
+                    .unwrap(),
+            )),
+            clock,
+        };
+        let n = app.seed_synthetic_councils(3, 700, 11).await.unwrap();
+        assert_eq!(n, 2100);
+        assert_eq!(referral::Entity::find().count(&t.db).await.unwrap(), 2100);
+        assert_eq!(decision::Entity::find().count(&t.db).await.unwrap(), 2100);
+        let v = carepanel_store::audit::verify(&t.db).await.unwrap();
+        assert_eq!((v.councils, v.events), (3, 2100), "{backend:?}");
+        t.drop_schema().await;
+    }
+}

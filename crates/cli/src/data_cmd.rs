@@ -34,7 +34,8 @@ pub enum Demo {
     Seed {
         #[command(flatten)]
         db: DbArg,
-        /// s: one year (about 2,500 referrals); m: ten years.
+        /// s: one year (about 2,500 referrals); m: ten years (about 25,000); l: s plus 146
+        /// synthetic councils' year each (about 375,000, for PostgreSQL).
         #[arg(long, default_value = "s")]
         scale: String,
         /// The generator's seed; the same seed and end date give the same data.
@@ -78,16 +79,13 @@ pub fn demo_cmd(loaded: Loaded, cmd: Demo) -> Result<ExitCode> {
         seed,
         until,
     } = cmd;
-    let scale = match scale.to_ascii_lowercase().as_str() {
-        "s" => Scale::S,
-        "m" => Scale::M,
-        "l" => {
-            return Err(bad(
-                "--scale l (150 councils on PostgreSQL) is not available yet; use s or m",
-            )
-            .into());
+    let (scale, synthetic) = match scale.to_ascii_lowercase().as_str() {
+        "s" => (Scale::S, 0),
+        "m" => (Scale::M, 0),
+        "l" => (Scale::S, 146),
+        other => {
+            return Err(bad(format!("--scale '{other}' is not a scale; use s, m or l")).into());
         }
-        other => return Err(bad(format!("--scale '{other}' is not a scale; use s or m")).into()),
     };
     let end_day = match until {
         Some(d) => crate::whatif_cmd::parse_date("until", &d)?,
@@ -106,7 +104,13 @@ pub fn demo_cmd(loaded: Loaded, cmd: Demo) -> Result<ExitCode> {
             clock: clock.clone(),
         };
         let started = std::time::Instant::now();
-        let report = app.seed_demo(&clock, scale, seed).await?;
+        let mut report = app.seed_demo(&clock, scale, seed).await?;
+        if synthetic > 0 {
+            let n = app.seed_synthetic_councils(synthetic, 2_500, seed).await?;
+            report.referrals += n;
+            report.decisions += n;
+            report.councils += synthetic;
+        }
         println!(
             "seeded {}: {} councils, {} people, {} children, {} referrals, {} decisions in {:.1} s",
             redact(&db.url()),
