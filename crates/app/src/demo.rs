@@ -295,7 +295,9 @@ impl App {
             "panel-member",
         ] {
             let email = format!("{role}@{c}.example");
-            self.create_person(c, None, &name(rng), &email, &[(role, None)])
+            // A panel member belongs to one panel (SEC-05); the others work the whole council.
+            let panel = (role == "panel-member").then(|| policy.panels[0].id.as_str());
+            self.create_person(c, None, &name(rng), &email, &[(role, panel)])
                 .await?;
             report.accounts.push((c.clone(), role.to_string(), email));
             report.people += 1;

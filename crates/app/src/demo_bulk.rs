@@ -188,6 +188,7 @@ impl App {
                     newly_looked_after: false,
                     state: "decided".into(),
                     state_detail: json!(state).to_string(),
+                    sign_off_chain: "[]".into(),
                     submitted_at: Some(submitted),
                     meeting_id: Some(mid.clone()),
                     version: 1,

@@ -140,12 +140,31 @@ impl App {
         Ok(q.exec(txn).await?.rows_affected == 1)
     }
 
+    /// Takes the meeting row's lock (PostgreSQL) or the write lock (SQLite) before its agenda
+    /// changes, so agenda changes on one meeting happen one at a time.
+    pub(crate) async fn lock_meeting(
+        &self,
+        txn: &DatabaseTransaction,
+        meeting_id: &str,
+    ) -> Result<(), AppError> {
+        meeting::Entity::update_many()
+            .col_expr(
+                meeting::Column::Version,
+                Expr::col(meeting::Column::Version).add(1),
+            )
+            .filter(meeting::Column::Id.eq(meeting_id))
+            .exec(txn)
+            .await?;
+        Ok(())
+    }
+
     pub(crate) async fn release_slot(
         &self,
         txn: &DatabaseTransaction,
         meeting_id: &str,
         referral_id: &str,
     ) -> Result<(), AppError> {
+        self.lock_meeting(txn, meeting_id).await?;
         let Some(item) = agenda_item::Entity::find()
             .filter(agenda_item::Column::MeetingId.eq(meeting_id))
             .filter(agenda_item::Column::ReferralId.eq(referral_id))
@@ -317,6 +336,12 @@ impl App {
     ) -> Result<String, AppError> {
         self.retrying(|| async {
             let txn = self.begin().await?;
+            let found = agenda_item::Entity::find_by_id(item_id.to_string())
+                .one(&txn)
+                .await?
+                .ok_or_else(|| AppError::NotFound(format!("agenda item {item_id}")))?;
+            // Hold the meeting while its agenda changes; then read the item again.
+            self.lock_meeting(&txn, &found.meeting_id).await?;
             let item = agenda_item::Entity::find_by_id(item_id.to_string())
                 .one(&txn)
                 .await?
@@ -329,10 +354,36 @@ impl App {
             let (policy, panel) = self.panel(&m.panel_id)?;
             require_role(policy, actor, &panel.id, &panel.chair.eligible, "record a decision")?;
             self.check_not_excluded(&txn, policy, panel, actor, &item).await?;
+            if item.status == "decided" {
+                return Err(AppError::Conflict(
+                    "This item has already been decided by another chair; the decision on record stands. Reload to see it.".into(),
+                ));
+            }
+            if item.status != "listed" {
+                return Err(AppError::refused(
+                    format!("This item is {}: only an item listed on the agenda is decided", item.status),
+                    "AGD-02",
+                ));
+            }
+            if m.status != "scheduled" {
+                return Err(AppError::refused(format!("This meeting is {}", m.status), "CAL-07"));
+            }
+            if self.local_now() < chrono::NaiveDateTime::parse_from_str(&m.starts_at, "%Y-%m-%dT%H:%M").map_err(|e| AppError::Conflict(e.to_string()))? {
+                return Err(AppError::refused(
+                    format!("The meeting starts at {}: decisions are recorded at or after it", m.starts_at),
+                    "DEC-01",
+                ));
+            }
             let Some(rid) = item.referral_id.clone() else {
                 return Err(AppError::NotFound("referral on this item".into()));
             };
             let r = self.load_referral(&txn, &rid).await?;
+            if r.author_id == actor.person_id {
+                return Err(AppError::forbidden("A chair does not decide a referral they wrote", "MEM-06"));
+            }
+            if r.meeting_id.as_deref() != Some(item.meeting_id.as_str()) {
+                return Err(AppError::refused("This referral has moved to another meeting", "AGD-02"));
+            }
             let decided_on = utc_to_london(self.now()).date();
             let mut input = input.clone();
             input.is_ratification = item.kind == "ratification";
@@ -430,17 +481,58 @@ impl App {
                     .await?;
                 }
             }
-            agenda_item::Entity::update_many()
+            let done = agenda_item::Entity::update_many()
                 .col_expr(agenda_item::Column::Status, Expr::value("decided"))
                 .filter(agenda_item::Column::Id.eq(item.id.clone()))
+                .filter(agenda_item::Column::Status.eq("listed"))
                 .exec(&txn)
                 .await?;
+            if done.rows_affected != 1 {
+                return Err(AppError::Conflict("This item changed while the decision was recorded; reload it".into()));
+            }
             let mut state: ReferralState = serde_json::from_str(&r.state_detail)
                 .map_err(|e| AppError::Conflict(e.to_string()))?;
             if matches!(state, ReferralState::Listed { .. }) {
                 state = state.apply(Event::Hear).map_err(refusal)?;
             }
-            let next = state.apply(Event::Decide).map_err(refusal)?;
+            let next = if checked.effect == carepanel_domain::policy::OutcomeEffect::Defer {
+                // SCHED-08: deferred to a chosen later meeting, where it is listed again.
+                let to = input.defer_to.ok_or_else(|| AppError::invalid("defer_to", "Choose the meeting the item is deferred to", "SCHED-08"))?;
+                let sched = self.scheduler(policy, panel);
+                let target = sched
+                    .meetings(to, to)
+                    .into_iter()
+                    .find(|x| x.held)
+                    .ok_or_else(|| AppError::invalid("defer_to", format!("{} holds no meeting on {to}", panel.name), "SCHED-08"))?;
+                let stored = self.ensure_meeting(&txn, &m.council_id, panel, &target).await?;
+                let fits = self.take_places(&txn, panel, &stored.id, item.units).await?;
+                agenda_item::ActiveModel {
+                    id: Set(new_id()),
+                    meeting_id: Set(stored.id.clone()),
+                    referral_id: Set(Some(rid.clone())),
+                    kind: Set("standard".into()),
+                    position: Set(0),
+                    slot_start: Set(None),
+                    slot_end: Set(None),
+                    units: Set(item.units),
+                    status: Set(if fits { "listed" } else { "for-chair" }.into()),
+                    chair_priority: Set(None),
+                    note: Set(format!("Deferred from {} (SCHED-08)", m.starts_at)),
+                }
+                .insert(&txn)
+                .await?;
+                referral::Entity::update_many()
+                    .col_expr(referral::Column::MeetingId, Expr::value(stored.id.clone()))
+                    .filter(referral::Column::Id.eq(rid.clone()))
+                    .exec(&txn)
+                    .await?;
+                state
+                    .apply(Event::Defer { to_meeting: stored.id.clone(), reason: input.rationale.clone() })
+                    .and_then(|s| s.apply(Event::List { meeting: stored.id.clone() }))
+                    .map_err(refusal)?
+            } else {
+                state.apply(Event::Decide).map_err(refusal)?
+            };
             self.set_state(&txn, &r, &next).await?;
             self.audit(
                 &txn,
@@ -678,6 +770,7 @@ impl App {
     ) -> Result<Prioritised, AppError> {
         self.retrying(|| async {
             let txn = self.begin().await?;
+            self.lock_meeting(&txn, meeting_id).await?;
             let m = meeting::Entity::find_by_id(meeting_id.to_string())
                 .one(&txn)
                 .await?
@@ -815,7 +908,7 @@ impl App {
                 "meeting.prioritise",
                 "meeting",
                 meeting_id,
-                json!({"order": order, "heard": result.heard, "rolled": result.rolled.len()}),
+                json!({"order": order, "heard": result.heard, "rolled": result.rolled}),
             )
             .await?;
             txn.commit().await?;

@@ -2,7 +2,7 @@
 //! taken between meetings, reviews held or missed, and reading a child's panel history (which is
 //! itself logged) (PAP-01, MEM-04, MEM-05, DEC-09, EMG-07, REV-08, SEC-03).
 
-use crate::access::{panel_roles, require_role, same_council};
+use crate::access::{require_role, same_council};
 use crate::{Actor, App, AppError, new_id};
 use carepanel_domain::calendar::utc_to_london;
 use carepanel_domain::members::absence_notice;
@@ -121,6 +121,20 @@ impl App {
             return Err(AppError::invalid(
                 "role",
                 format!("'{role}' is not a role in {}'s policy", policy.council.name),
+                "MEM-01",
+            ));
+        }
+        let attendee = self.actor(person_id).await?;
+        same_council(actor, &attendee.council_id)?;
+        if status != AttendanceStatus::Cover
+            && !attendee.roles_for(&panel.id).iter().any(|r| r == role)
+        {
+            return Err(AppError::invalid(
+                "role",
+                format!(
+                    "That person does not hold the role {} for this panel",
+                    policy.role_label(role)
+                ),
                 "MEM-01",
             ));
         }
@@ -318,17 +332,23 @@ impl App {
             policy,
             actor,
             &panel.id,
-            &panel_roles(policy, &panel.id),
+            &review_roles(panel),
             "record a review",
         )?;
         let status = if held { "held" } else { "missed" };
         self.retrying(|| async {
             let txn = self.begin().await?;
-            review::Entity::update_many()
+            let done = review::Entity::update_many()
                 .col_expr(review::Column::Status, Expr::value(status))
                 .filter(review::Column::Id.eq(review_id))
+                .filter(review::Column::Status.eq("booked"))
                 .exec(&txn)
                 .await?;
+            if done.rows_affected != 1 {
+                return Err(AppError::Conflict(
+                    "This review has already been recorded".into(),
+                ));
+            }
             self.audit(&txn, actor, "review.record", "review", review_id, json!({"status": status, "note": note, "failure_to_return": panel.reviews.failure_to_return})).await?;
             txn.commit().await?;
             Ok(())
@@ -342,15 +362,26 @@ impl App {
         actor: &Actor,
         child_id: &str,
     ) -> Result<ChildHistory, AppError> {
+        self.retrying(|| self.child_history_once(actor, child_id))
+            .await
+    }
+
+    async fn child_history_once(
+        &self,
+        actor: &Actor,
+        child_id: &str,
+    ) -> Result<ChildHistory, AppError> {
+        // The read and its audit event are one transaction: no read goes unlogged.
+        let txn = self.begin().await?;
         let c = child::Entity::find_by_id(child_id.to_string())
-            .one(&self.db)
+            .one(&txn)
             .await?
             .ok_or_else(|| AppError::NotFound(format!("child {child_id}")))?;
         same_council(actor, &c.council_id)?;
         let referrals = referral::Entity::find()
             .filter(referral::Column::ChildId.eq(child_id))
             .order_by_asc(referral::Column::CreatedAt)
-            .all(&self.db)
+            .all(&txn)
             .await?;
         let visible: Vec<referral::Model> = referrals
             .into_iter()
@@ -369,9 +400,8 @@ impl App {
         }
         let decisions = decision_row::Entity::find()
             .filter(decision_row::Column::ReferralId.is_in(visible.iter().map(|r| r.id.clone())))
-            .all(&self.db)
+            .all(&txn)
             .await?;
-        let txn = self.begin().await?;
         self.audit(
             &txn,
             actor,
@@ -388,4 +418,12 @@ impl App {
             decisions,
         })
     }
+}
+
+/// Who records a review: the chairs and the administrators.
+fn review_roles(panel: &carepanel_domain::policy::Panel) -> Vec<String> {
+    let mut who = panel.chair.eligible.clone();
+    who.push(panel.administrator_role.clone());
+    who.push("panel-administrator".into());
+    who
 }

@@ -69,6 +69,13 @@ impl App {
     pub async fn create_draft(&self, actor: &Actor, new: NewReferral) -> Result<String, AppError> {
         let (policy, panel) = self.panel(&new.panel_id)?;
         same_council(actor, &policy.council.id)?;
+        if !(1..=20).contains(&new.children) {
+            return Err(AppError::invalid(
+                "children",
+                "Enter how many children the referral is for, from 1 to 20",
+                "AGD-01",
+            ));
+        }
         crate::access::require_role(
             policy,
             actor,
@@ -135,6 +142,7 @@ impl App {
                 newly_looked_after: Set(new.newly_looked_after),
                 state: Set("draft".into()),
                 state_detail: Set(json!(ReferralState::Draft).to_string()),
+                sign_off_chain: Set("[]".into()),
                 submitted_at: Set(None),
                 meeting_id: Set(None),
                 version: Set(1),
@@ -341,6 +349,22 @@ impl App {
                 })
                 .map_err(refusal)?;
             self.set_state(&txn, &r, &next).await?;
+            // The chain is fixed now, so every later step asks the same people (SIGN-01).
+            referral::Entity::update_many()
+                .col_expr(
+                    referral::Column::SignOffChain,
+                    Expr::value(json!(chain).to_string()),
+                )
+                .filter(referral::Column::Id.eq(id))
+                .exec(&txn)
+                .await?;
+            let next = if next == ReferralState::Submitted {
+                self.submit_and_list(&txn, actor, &r).await?
+            } else {
+                next
+            };
+            // The audit event goes last, after any meeting row is locked, so locks are taken
+            // in the same order everywhere.
             self.audit(
                 &txn,
                 actor,
@@ -350,11 +374,6 @@ impl App {
                 json!({"chain": chain}),
             )
             .await?;
-            let next = if next == ReferralState::Submitted {
-                self.submit_and_list(&txn, actor, &r).await?
-            } else {
-                next
-            };
             txn.commit().await?;
             Ok(next)
         })
@@ -380,14 +399,7 @@ impl App {
                     "SIGN-01",
                 ));
             }
-            let facts = self.facts(&txn, &r).await?;
-            let ctx = Context {
-                policy,
-                panel,
-                facts: &facts,
-                panel_date: self.local_now().date(),
-            };
-            let chain = who_must_sign(&ctx).chain;
+            let chain = stored_chain(&r);
             let Some(needed) = chain.get(step).cloned() else {
                 return Err(AppError::refused("Every sign-off has already been given", "SIGN-01"));
             };
@@ -430,12 +442,12 @@ impl App {
             .insert(&txn)
             .await?;
             self.set_state(&txn, &r, &next).await?;
-            self.audit(&txn, actor, "referral.sign-off", "referral", id, json!({"role": needed, "step": step})).await?;
             let next = if next == ReferralState::Submitted {
                 self.submit_and_list(&txn, actor, &r).await?
             } else {
                 next
             };
+            self.audit(&txn, actor, "referral.sign-off", "referral", id, json!({"role": needed, "step": step})).await?;
             txn.commit().await?;
             Ok(next)
         })
@@ -460,15 +472,13 @@ impl App {
                     "SIGN-01",
                 ));
             };
-            let facts = self.facts(&txn, &r).await?;
-            let chain = who_must_sign(&Context {
-                policy,
-                panel,
-                facts: &facts,
-                panel_date: self.local_now().date(),
-            })
-            .chain;
-            let needed = chain.get(step).cloned().unwrap_or_default();
+            if r.author_id == actor.person_id {
+                return Err(AppError::forbidden(
+                    "A person does not return their own referral",
+                    "SIGN-01",
+                ));
+            }
+            let needed = stored_chain(&r).get(step).cloned().unwrap_or_default();
             if !actor.roles_for(&panel.id).contains(&needed) {
                 return Err(AppError::forbidden(
                     format!(
@@ -626,6 +636,11 @@ impl App {
     }
 }
 
+/// The sign-off chain fixed when the referral was sent.
+fn stored_chain(r: &referral::Model) -> Vec<String> {
+    serde_json::from_str(&r.sign_off_chain).unwrap_or_default()
+}
+
 pub(crate) fn refusal(e: carepanel_domain::lifecycle::TransitionError) -> AppError {
     AppError::refused(e.message, e.requirement)
 }
@@ -655,18 +670,11 @@ impl App {
         let r = self.load_referral(&self.db, id).await?;
         let (policy, panel) = self.panel(&r.panel_id)?;
         require_read(policy, actor, &r)?;
+        let _ = panel;
         let ReferralState::AwaitingSignOff { step } = state_of(&r)? else {
             return Ok(None);
         };
-        let facts = self.facts(&self.db, &r).await?;
-        let chain = who_must_sign(&Context {
-            policy,
-            panel,
-            facts: &facts,
-            panel_date: self.local_now().date(),
-        })
-        .chain;
-        Ok(chain.get(step).cloned())
+        Ok(stored_chain(&r).get(step).cloned())
     }
 }
 
@@ -738,6 +746,18 @@ impl App {
                             .join("; ")
                     ),
                     "REF-16",
+                ));
+            }
+            // Bump the version so an attachment cannot slip in while the referral is being sent.
+            let bumped = referral::Entity::update_many()
+                .col_expr(referral::Column::Version, Expr::value(r.version + 1))
+                .filter(referral::Column::Id.eq(referral_id))
+                .filter(referral::Column::Version.eq(r.version))
+                .exec(&txn)
+                .await?;
+            if bumped.rows_affected != 1 {
+                return Err(AppError::Conflict(
+                    "The referral changed while the document was attached; try again".into(),
                 ));
             }
             attachment::ActiveModel {

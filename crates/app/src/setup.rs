@@ -52,6 +52,8 @@ impl App {
         Ok(())
     }
 
+    /// System set-up (the demo seed, the command line); the administrator's pages check the
+    /// council administrator role before calling it.
     pub async fn create_team(&self, council_id: &str, name: &str) -> Result<String, AppError> {
         let id = new_id();
         let txn = self.begin().await?;
@@ -79,7 +81,8 @@ impl App {
         Ok(id)
     }
 
-    /// Adds a person with roles (role, optional panel). Unknown roles are refused.
+    /// Adds a person with roles (role, optional panel). Unknown roles are refused. System
+    /// set-up, as [`App::create_team`].
     pub async fn create_person(
         &self,
         council_id: &str,
@@ -157,6 +160,23 @@ impl App {
     /// Records a child from the council's case system (REF-19, EQ-04). Legal status and
     /// ethnicity are SSDA903 codes.
     pub async fn register_child(&self, actor: &Actor, c: NewChild<'_>) -> Result<String, AppError> {
+        let may = actor.roles.iter().any(|(r, _)| {
+            matches!(
+                r.as_str(),
+                "social-worker"
+                    | "team-manager"
+                    | "service-manager"
+                    | "service-leader"
+                    | "panel-administrator"
+                    | "council-administrator"
+            )
+        });
+        if !may {
+            return Err(AppError::forbidden(
+                "Only social work staff, panel administrators or the council administrator record children",
+                "SEC-01",
+            ));
+        }
         let lists = code_lists();
         let mut errors = Vec::new();
         if let Some(code) = c

@@ -131,3 +131,27 @@ async fn synthetic_councils_for_scale_l_verify() {
         t.drop_schema().await;
     }
 }
+
+/// A backup whose audit chain was tampered with restores nothing.
+#[tokio::test]
+async fn r9_a_tampered_backup_is_refused_whole() {
+    let (source, _) = seeded(Backend::Sqlite).await;
+    let mut bytes = Vec::new();
+    carepanel_store::backup::backup(&source.db, &mut bytes)
+        .await
+        .unwrap();
+    let text = String::from_utf8(bytes).unwrap();
+    let tampered = text.replacen(
+        "\"action\":\"decision.record\"",
+        "\"action\":\"decision.removed\"",
+        1,
+    );
+    assert_ne!(text, tampered);
+    let target = TestDb::new(Backend::Sqlite).await.unwrap();
+    let err =
+        carepanel_store::backup::restore(&target.db, std::io::Cursor::new(tampered.as_bytes()))
+            .await
+            .unwrap_err();
+    assert!(err.to_string().contains("does not verify"), "{err}");
+    assert_eq!(referral::Entity::find().count(&target.db).await.unwrap(), 0);
+}

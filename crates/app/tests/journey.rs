@@ -366,6 +366,7 @@ async fn out_of_remit_and_unknown_categories_are_refused_with_the_route() {
                 panel_id: "bexley-rcp".into(),
                 category: "joint-funding-health-education".into(),
                 child_id: b.child.clone(),
+                children: 1,
                 ..Default::default()
             },
         )
@@ -394,6 +395,7 @@ async fn mem_06_a_chair_who_declared_an_interest_takes_no_part_and_reads_are_log
             .await
             .unwrap()
             .unwrap();
+        w.clock.set(london_to_utc(t("2026-12-03T14:10")));
         app.declare_interest(&b.chair, &item.id, "Knows the family socially")
             .await
             .unwrap();
@@ -469,4 +471,55 @@ async fn eq_04_a_child_profile_uses_ssda903_codes_and_names_every_bad_field() {
         ]
     );
     assert!(errors[0].message.contains("V2"), "lists the allowed codes");
+}
+
+#[tokio::test]
+async fn decisions_only_at_the_meeting_on_listed_items_and_deferral_relists() {
+    for backend in Backend::ALL {
+        let w = world(backend, "2026-11-27T10:00").await;
+        let app = &w.app;
+        let b = bexley(app).await;
+        let id = draft(app, &b).await;
+        app.send(&b.sw, &id).await.unwrap();
+        app.sign_off(&b.tm, &id).await.unwrap();
+        // The author cannot return their own referral at a step that is not theirs anyway.
+        assert!(app.return_referral(&b.sw, &id, "x").await.is_err());
+        app.sign_off(&b.sm, &id).await.unwrap();
+        let item = agenda_item::Entity::find()
+            .filter(agenda_item::Column::ReferralId.eq(id.clone()))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let defer = DecisionInput {
+            outcome: "deferred".into(),
+            rationale: "Joint funding with health to be explored".into(),
+            defer_to: Some(d("2026-12-17")),
+            ..Default::default()
+        };
+        // Before the meeting starts: refused (DEC-01).
+        let early = app
+            .record_decision(&b.chair, &item.id, &defer)
+            .await
+            .unwrap_err();
+        assert!(early.to_string().contains("DEC-01"), "{early}");
+        w.clock.set(london_to_utc(t("2026-12-03T14:30")));
+        app.record_decision(&b.chair, &item.id, &defer)
+            .await
+            .unwrap();
+        // SCHED-08: listed again on 17 December.
+        let r = referral::Entity::find_by_id(id.clone())
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(r.state, "listed", "{backend:?}");
+        let m = meeting::Entity::find_by_id(r.meeting_id.unwrap())
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(m.starts_at, "2026-12-17T14:00");
+        w.db.drop_schema().await;
+    }
 }

@@ -174,9 +174,19 @@ async fn emg_08_bexley_has_no_interim_route() {
         )
         .await
         .unwrap();
+    let sw = app
+        .create_person(
+            "bexley",
+            None,
+            "Sid Worker",
+            "sw@b.example",
+            &[("social-worker", None)],
+        )
+        .await
+        .unwrap();
     let child = app
         .register_child(
-            &dd,
+            &sw,
             NewChild {
                 case_system: "Liquid Logic",
                 case_system_id: "LL-1",

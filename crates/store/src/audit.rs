@@ -4,11 +4,11 @@
 
 use crate::chain::{self, ChainBreak, ChainEvent, GENESIS};
 use crate::entity::{audit_event, council};
+use sea_orm::{AccessMode, ColumnTrait, DatabaseConnection, IsolationLevel, TransactionTrait};
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set, Statement,
     Value,
 };
-use sea_orm::{ColumnTrait, DatabaseConnection};
 use serde_json::Value as Json;
 
 /// One thing that happened, about to be recorded.
@@ -92,8 +92,22 @@ pub enum VerifyError {
     Db(#[from] DbErr),
 }
 
-/// Checks every council's chain; the first break found is returned, naming the event.
+/// Checks every council's chain; the first break found is returned, naming the event. It
+/// reads one snapshot, so appends made while it runs do not look like tampering.
 pub async fn verify(db: &DatabaseConnection) -> Result<Verified, VerifyError> {
+    let txn = db
+        .begin_with_config(
+            Some(IsolationLevel::RepeatableRead),
+            Some(AccessMode::ReadOnly),
+        )
+        .await?;
+    let result = verify_in(&txn).await;
+    txn.commit().await?;
+    result
+}
+
+/// [`verify`] on a connection or inside a transaction the caller holds.
+pub async fn verify_in<C: ConnectionTrait>(db: &C) -> Result<Verified, VerifyError> {
     let councils = council::Entity::find()
         .order_by_asc(council::Column::Id)
         .all(db)

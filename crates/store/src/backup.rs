@@ -4,8 +4,8 @@
 
 use crate::entity::*;
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel, PaginatorTrait,
-    TransactionTrait,
+    AccessMode, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel,
+    IsolationLevel, PaginatorTrait, TransactionTrait,
 };
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
@@ -20,6 +20,8 @@ pub enum BackupError {
     Format { line: usize, message: String },
     #[error("the target database is not empty ({0} councils); restore only into an empty database")]
     NotEmpty(u64),
+    #[error("the backup's audit chain does not verify, so nothing was restored: {0}")]
+    Broken(String),
 }
 
 /// Row counts per table.
@@ -56,8 +58,14 @@ macro_rules! tables {
 /// Writes every row of every table; returns the counts written.
 pub async fn backup(db: &DatabaseConnection, out: &mut impl Write) -> Result<Counts, BackupError> {
     let mut counts = Counts::new();
-    // One read transaction, so the backup is a consistent snapshot.
-    let txn = db.begin().await?;
+    // One repeatable-read transaction, so the backup is a consistent snapshot (on SQLite every
+    // read transaction is one).
+    let txn = db
+        .begin_with_config(
+            Some(IsolationLevel::RepeatableRead),
+            Some(AccessMode::ReadOnly),
+        )
+        .await?;
     macro_rules! dump {
         ($($t:ident),*) => {$(
             let rows = $t::Entity::find().all(&txn).await?;
@@ -74,13 +82,14 @@ pub async fn backup(db: &DatabaseConnection, out: &mut impl Write) -> Result<Cou
     Ok(counts)
 }
 
-/// Restores a backup into an empty database in one transaction; returns the counts read.
+/// Restores a backup into an empty database in one transaction, and commits only if the
+/// restored audit chain verifies; returns the counts read.
 pub async fn restore(db: &DatabaseConnection, input: impl BufRead) -> Result<Counts, BackupError> {
-    let existing = council::Entity::find().count(db).await?;
+    let txn = db.begin().await?;
+    let existing = council::Entity::find().count(&txn).await?;
     if existing > 0 {
         return Err(BackupError::NotEmpty(existing));
     }
-    let txn = db.begin().await?;
     let mut counts = Counts::new();
     for (n, line) in input.lines().enumerate() {
         let line = line?;
@@ -108,6 +117,10 @@ pub async fn restore(db: &DatabaseConnection, input: impl BufRead) -> Result<Cou
         tables!(load);
         *counts.entry(table).or_default() += 1;
     }
+    crate::audit::verify_in(&txn).await.map_err(|e| match e {
+        crate::audit::VerifyError::Broken(b) => BackupError::Broken(b.to_string()),
+        crate::audit::VerifyError::Db(e) => BackupError::Db(e),
+    })?;
     txn.commit().await?;
     Ok(counts)
 }

@@ -30,6 +30,7 @@ pub fn hash_event(prev_hash: &str, e: &ChainEvent) -> String {
     let mut h = Sha256::new();
     for part in [
         prev_hash,
+        &e.id,
         &e.council_id,
         &e.seq.to_string(),
         &e.at,

@@ -24,6 +24,8 @@ pub struct Model {
     pub newly_looked_after: bool,
     pub state: String,
     pub state_detail: String,
+    /// The roles that must sign, fixed when the referral is sent (JSON list).
+    pub sign_off_chain: String,
     pub submitted_at: Option<DateTimeUtc>,
     pub meeting_id: Option<String>,
     pub version: i64,

@@ -107,6 +107,7 @@ enum Referral {
     NewlyLookedAfter,
     State,
     StateDetail,
+    SignOffChain,
     SubmittedAt,
     MeetingId,
     Version,
@@ -506,6 +507,7 @@ impl MigrationTrait for Migration {
                 .col(boolean(Referral::NewlyLookedAfter).default(false))
                 .col(string(Referral::State))
                 .col(text(Referral::StateDetail))
+                .col(text(Referral::SignOffChain).default("[]"))
                 .col(timestamp_with_time_zone_null(Referral::SubmittedAt))
                 .col(string_null(Referral::MeetingId))
                 .col(big_integer(Referral::Version).default(1i64))
