@@ -142,6 +142,9 @@ pub fn audit_cmd(cmd: Audit) -> Result<ExitCode> {
                     "audit chain verified: {} councils, {} events",
                     v.councils, v.events
                 );
+                for (council, seq, hash) in &v.heads {
+                    println!("  head {council} {seq} {hash}");
+                }
                 Ok(ExitCode::SUCCESS)
             }
             Err(carepanel_store::audit::VerifyError::Broken(b)) => {

@@ -82,6 +82,10 @@ pub async fn append<C: ConnectionTrait>(
 pub struct Verified {
     pub councils: usize,
     pub events: usize,
+    /// Each council's chain head (council, last sequence number, hash), to be recorded
+    /// outside the database: a later verify that shows an earlier head changed means the
+    /// chain was rewritten by someone with the database's own credentials.
+    pub heads: Vec<(String, i64, String)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -140,6 +144,10 @@ pub async fn verify_in<C: ConnectionTrait>(db: &C) -> Result<Verified, VerifyErr
     Ok(Verified {
         councils: councils.len(),
         events: total,
+        heads: councils
+            .iter()
+            .map(|c| (c.id.clone(), c.audit_seq, c.audit_head.clone()))
+            .collect(),
     })
 }
 
