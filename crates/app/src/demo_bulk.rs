@@ -120,11 +120,13 @@ impl App {
             let mut prev = GENESIS.to_string();
             let mut seq = 0i64;
             let meeting_ids: Vec<String> = slots.iter().map(|_| new_id()).collect();
+            // A synthetic council's panels are copies of its template's, named apart from them.
+            let panel_key = |id: &str| format!("{id}~{council_id}");
             for ((panel, m), mid) in slots.iter().zip(&meeting_ids) {
                 meetings.push(meeting::Model {
                     id: mid.clone(),
                     council_id: council_id.clone(),
-                    panel_id: panel.id.clone(),
+                    panel_id: panel_key(&panel.id),
                     starts_at: iso_minute(m.start),
                     meeting_date: m.date,
                     cutoff: iso_minute(m.cutoff),
@@ -173,7 +175,7 @@ impl App {
                 referrals.push(referral::Model {
                     id: rid.clone(),
                     council_id: council_id.clone(),
-                    panel_id: panel.id.clone(),
+                    panel_id: panel_key(&panel.id),
                     part: category.part.clone(),
                     category: category.id.clone(),
                     child_id: child_id.clone(),
@@ -222,7 +224,7 @@ impl App {
                 decisions.push(decision::Model {
                     id: did.clone(),
                     council_id: council_id.clone(),
-                    panel_id: panel.id.clone(),
+                    panel_id: panel_key(&panel.id),
                     agenda_item_id: item_id,
                     referral_id: Some(rid.clone()),
                     outcome,
@@ -241,7 +243,7 @@ impl App {
                 commitments.push(commitment::Model {
                     id: new_id(),
                     council_id: council_id.clone(),
-                    panel_id: panel.id.clone(),
+                    panel_id: panel_key(&panel.id),
                     decision_id: did.clone(),
                     category: category.id.clone(),
                     description: "Synthetic support".into(),

@@ -122,12 +122,13 @@ async fn synthetic_councils_for_scale_l_verify() {
             )),
             clock,
         };
-        let n = app.seed_synthetic_councils(3, 700, 11).await.unwrap();
+        // Six councils: the four templates repeat, as they do at scale L.
+        let n = app.seed_synthetic_councils(6, 350, 11).await.unwrap();
         assert_eq!(n, 2100);
         assert_eq!(referral::Entity::find().count(&t.db).await.unwrap(), 2100);
         assert_eq!(decision::Entity::find().count(&t.db).await.unwrap(), 2100);
         let v = carepanel_store::audit::verify(&t.db).await.unwrap();
-        assert_eq!((v.councils, v.events), (3, 2100), "{backend:?}");
+        assert_eq!((v.councils, v.events), (6, 2100), "{backend:?}");
         t.drop_schema().await;
     }
 }
