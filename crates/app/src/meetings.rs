@@ -140,6 +140,23 @@ impl App {
         Ok(q.exec(txn).await?.rows_affected == 1)
     }
 
+    /// An agenda item and its meeting.
+    async fn item_and_meeting<C: ConnectionTrait>(
+        &self,
+        c: &C,
+        item_id: &str,
+    ) -> Result<(agenda_item::Model, meeting::Model), AppError> {
+        let item = agenda_item::Entity::find_by_id(item_id.to_string())
+            .one(c)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("agenda item {item_id}")))?;
+        let m = meeting::Entity::find_by_id(item.meeting_id.clone())
+            .one(c)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("meeting {}", item.meeting_id)))?;
+        Ok((item, m))
+    }
+
     /// Takes the meeting row's lock (PostgreSQL) or the write lock (SQLite) before its agenda
     /// changes, so agenda changes on one meeting happen one at a time.
     pub(crate) async fn lock_meeting(
@@ -342,14 +359,7 @@ impl App {
                 .ok_or_else(|| AppError::NotFound(format!("agenda item {item_id}")))?;
             // Hold the meeting while its agenda changes; then read the item again.
             self.lock_meeting(&txn, &found.meeting_id).await?;
-            let item = agenda_item::Entity::find_by_id(item_id.to_string())
-                .one(&txn)
-                .await?
-                .ok_or_else(|| AppError::NotFound(format!("agenda item {item_id}")))?;
-            let m = meeting::Entity::find_by_id(item.meeting_id.clone())
-                .one(&txn)
-                .await?
-                .ok_or_else(|| AppError::NotFound("meeting".into()))?;
+            let (item, m) = self.item_and_meeting(&txn, item_id).await?;
             same_council(actor, &m.council_id)?;
             let (policy, panel) = self.panel(&m.panel_id)?;
             require_role(policy, actor, &panel.id, &panel.chair.eligible, "record a decision")?;
@@ -600,14 +610,7 @@ impl App {
         }
         self.retrying(|| async {
             let txn = self.begin().await?;
-            let item = agenda_item::Entity::find_by_id(item_id.to_string())
-                .one(&txn)
-                .await?
-                .ok_or_else(|| AppError::NotFound(format!("agenda item {item_id}")))?;
-            let m = meeting::Entity::find_by_id(item.meeting_id.clone())
-                .one(&txn)
-                .await?
-                .ok_or_else(|| AppError::NotFound("meeting".into()))?;
+            let (item, m) = self.item_and_meeting(&txn, item_id).await?;
             same_council(actor, &m.council_id)?;
             declaration::ActiveModel {
                 id: Set(new_id()),
