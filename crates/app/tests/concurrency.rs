@@ -2,46 +2,15 @@
 //! exactly once, and two chairs cannot both decide one item (R2, SCHED-02).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use carepanel_app::referrals::NewReferral;
-use carepanel_app::setup::NewChild;
-use carepanel_app::{App, AppError, FixedClock};
-use carepanel_domain::calendar::{BankHolidays, WorkingCalendar, london_to_utc};
+mod common;
+
+use carepanel_app::{AppError, FixedClock};
 use carepanel_domain::decision::DecisionInput;
-use carepanel_domain::policy_set::PolicySet;
 use carepanel_store::entity::{agenda_item, decision, meeting};
 use carepanel_store::testing::{Backend, TestDb};
-use chrono::{NaiveDate, NaiveDateTime};
+use common::*;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use std::sync::Arc;
-
-const POLICIES: [(&str, &str); 4] = [
-    ("bexley.toml", include_str!("../../../policies/bexley.toml")),
-    ("devon.toml", include_str!("../../../policies/devon.toml")),
-    (
-        "hertfordshire.toml",
-        include_str!("../../../policies/hertfordshire.toml"),
-    ),
-    (
-        "portsmouth.toml",
-        include_str!("../../../policies/portsmouth.toml"),
-    ),
-];
-
-fn app_on(db: sea_orm::DatabaseConnection, clock: Arc<FixedClock>) -> App {
-    App {
-        db,
-        policies: Arc::new(PolicySet::parse(POLICIES).unwrap()),
-        calendar: Arc::new(WorkingCalendar::new(
-            BankHolidays::from_govuk_json(include_str!("../../../data/bank-holidays.json"))
-                .unwrap(),
-        )),
-        clock,
-    }
-}
-
-fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
-    london_to_utc(NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").unwrap())
-}
 
 /// 100 referrals race for the 5 family slots of one East and West meeting from two app
 /// instances: exactly 5 are booked and 95 go to the chair's prioritisation list.
@@ -58,7 +27,6 @@ async fn r2_last_slots_are_booked_exactly_once_across_two_instances() {
             .await
             .unwrap();
         let (_, panel) = a.panel("herts-ew-prp").unwrap();
-        let form = panel.form("prp-referral").unwrap();
         let mut drafts = Vec::new();
         for n in 0..100 {
             let sw = a
@@ -71,41 +39,7 @@ async fn r2_last_slots_are_booked_exactly_once_across_two_instances() {
                 )
                 .await
                 .unwrap();
-            let child = a
-                .register_child(
-                    &sw,
-                    NewChild {
-                        case_system: "LCS",
-                        case_system_id: &format!("LCS-{n:05}"),
-                        name: &format!("Child {n}"),
-                        date_of_birth: NaiveDate::from_ymd_opt(2012, 5, 1).unwrap(),
-                        sex: None,
-                        ethnicity: None,
-                        disability: None,
-                        legal_status: None,
-                        looked_after: false,
-                    },
-                )
-                .await
-                .unwrap();
-            let id = a
-                .create_draft(
-                    &sw,
-                    NewReferral {
-                        panel_id: "herts-ew-prp".into(),
-                        category: "support-package".into(),
-                        child_id: child,
-                        form_id: Some(form.id.clone()),
-                        answers: carepanel_app::demo_data::sample_answers(
-                            form,
-                            NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
-                        ),
-                        children: 1,
-                        ..Default::default()
-                    },
-                )
-                .await
-                .unwrap();
+            let id = ew_draft(&a, &sw, &format!("LCS-{n:05}")).await;
             drafts.push((sw, id));
         }
         let mut tasks = Vec::new();
@@ -216,8 +150,6 @@ async fn r2_two_processes_on_one_postgresql_book_the_last_slots_once() {
         .create_team("hertfordshire", "Family Safeguarding East")
         .await
         .unwrap();
-    let (_, panel) = a.panel("herts-ew-prp").unwrap();
-    let form = panel.form("prp-referral").unwrap();
     for n in 0..100 {
         let sw = a
             .create_person(
@@ -229,40 +161,7 @@ async fn r2_two_processes_on_one_postgresql_book_the_last_slots_once() {
             )
             .await
             .unwrap();
-        let child = a
-            .register_child(
-                &sw,
-                NewChild {
-                    case_system: "LCS",
-                    case_system_id: &format!("LCS-P{n:05}"),
-                    name: &format!("Child {n}"),
-                    date_of_birth: NaiveDate::from_ymd_opt(2013, 2, 1).unwrap(),
-                    sex: None,
-                    ethnicity: None,
-                    disability: None,
-                    legal_status: None,
-                    looked_after: false,
-                },
-            )
-            .await
-            .unwrap();
-        a.create_draft(
-            &sw,
-            NewReferral {
-                panel_id: "herts-ew-prp".into(),
-                category: "support-package".into(),
-                child_id: child,
-                form_id: Some(form.id.clone()),
-                answers: carepanel_app::demo_data::sample_answers(
-                    form,
-                    NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
-                ),
-                children: 1,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+        ew_draft(&a, &sw, &format!("LCS-P{n:05}")).await;
     }
     let exe = std::env::current_exe().unwrap();
     let schema = t.schema.clone().unwrap();

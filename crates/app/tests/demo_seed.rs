@@ -1,27 +1,17 @@
 //! The demo data is made through the use cases, obeys every rule, and is the same each time.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use carepanel_app::demo::Scale;
 use carepanel_app::{App, FixedClock};
 use carepanel_domain::calendar::{BankHolidays, WorkingCalendar, london_to_utc};
 use carepanel_domain::policy_set::PolicySet;
 use carepanel_store::entity::{decision, referral};
 use carepanel_store::testing::{Backend, TestDb};
+use common::*;
 use sea_orm::{EntityTrait, PaginatorTrait};
 use std::sync::Arc;
-
-const POLICIES: [(&str, &str); 4] = [
-    ("bexley.toml", include_str!("../../../policies/bexley.toml")),
-    ("devon.toml", include_str!("../../../policies/devon.toml")),
-    (
-        "hertfordshire.toml",
-        include_str!("../../../policies/hertfordshire.toml"),
-    ),
-    (
-        "portsmouth.toml",
-        include_str!("../../../policies/portsmouth.toml"),
-    ),
-];
 
 async fn seeded(backend: Backend) -> (TestDb, carepanel_app::demo::SeedReport) {
     let t = TestDb::new(backend).await.unwrap();

@@ -2,6 +2,8 @@
 //! and review; access refusals naming their rule; stale edits; two chairs; the audit chain.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use carepanel_app::setup::NewChild;
 use carepanel_app::{Actor, App, AppError, FixedClock};
 use carepanel_domain::Money;
@@ -12,21 +14,9 @@ use carepanel_domain::policy_set::PolicySet;
 use carepanel_store::entity::{agenda_item, meeting, referral, review};
 use carepanel_store::testing::{Backend, TestDb};
 use chrono::{NaiveDate, NaiveDateTime};
+use common::*;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::sync::Arc;
-
-const POLICIES: [(&str, &str); 4] = [
-    ("bexley.toml", include_str!("../../../policies/bexley.toml")),
-    ("devon.toml", include_str!("../../../policies/devon.toml")),
-    (
-        "hertfordshire.toml",
-        include_str!("../../../policies/hertfordshire.toml"),
-    ),
-    (
-        "portsmouth.toml",
-        include_str!("../../../policies/portsmouth.toml"),
-    ),
-];
 
 fn t(s: &str) -> NaiveDateTime {
     NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").unwrap()

@@ -2,35 +2,21 @@
 //! reads, on both backends (EMG-*, DEC-09, MEM-04..06, REV-08, SEC-03).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use carepanel_app::meetings::InterimInput;
 use carepanel_app::panel_work::AttendanceStatus;
 use carepanel_app::setup::NewChild;
 use carepanel_app::{App, AppError, FixedClock};
 use carepanel_domain::Money;
-use carepanel_domain::calendar::{BankHolidays, WorkingCalendar, london_to_utc};
+use carepanel_domain::calendar::{BankHolidays, WorkingCalendar};
 use carepanel_domain::policy_set::PolicySet;
 use carepanel_store::entity::{audit_event, interim_decision, meeting};
 use carepanel_store::testing::{Backend, TestDb};
 use chrono::{NaiveDate, NaiveDateTime};
+use common::*;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use std::sync::Arc;
-
-const POLICIES: [(&str, &str); 4] = [
-    ("bexley.toml", include_str!("../../../policies/bexley.toml")),
-    ("devon.toml", include_str!("../../../policies/devon.toml")),
-    (
-        "hertfordshire.toml",
-        include_str!("../../../policies/hertfordshire.toml"),
-    ),
-    (
-        "portsmouth.toml",
-        include_str!("../../../policies/portsmouth.toml"),
-    ),
-];
-
-fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
-    london_to_utc(NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").unwrap())
-}
 
 async fn app(backend: Backend, now: &str) -> (TestDb, App, Arc<FixedClock>) {
     let t = TestDb::new(backend).await.unwrap();

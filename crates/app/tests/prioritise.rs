@@ -4,11 +4,8 @@
 
 mod common;
 
-use carepanel_app::referrals::NewReferral;
-use carepanel_app::setup::NewChild;
 use carepanel_store::entity::{agenda_item, meeting, referral};
 use carepanel_store::testing::Backend;
-use chrono::NaiveDate;
 use common::*;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
@@ -41,47 +38,9 @@ async fn agd_02_chair_prioritises_and_the_rest_roll_on() {
             )
             .await
             .unwrap();
-        let (_, panel) = app.panel("herts-ew-prp").unwrap();
-        let form = panel.form("prp-referral").unwrap();
-        let mut ids = Vec::new();
         for n in 0..7 {
-            let child = app
-                .register_child(
-                    &sw,
-                    NewChild {
-                        case_system: "LCS",
-                        case_system_id: &format!("LCS-Q{n}"),
-                        name: &format!("Child {n}"),
-                        date_of_birth: NaiveDate::from_ymd_opt(2014, 1, 1).unwrap(),
-                        sex: None,
-                        ethnicity: None,
-                        disability: None,
-                        legal_status: None,
-                        looked_after: false,
-                    },
-                )
-                .await
-                .unwrap();
-            let id = app
-                .create_draft(
-                    &sw,
-                    NewReferral {
-                        panel_id: "herts-ew-prp".into(),
-                        category: "support-package".into(),
-                        child_id: child,
-                        form_id: Some(form.id.clone()),
-                        answers: carepanel_app::demo_data::sample_answers(
-                            form,
-                            NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
-                        ),
-                        children: 1,
-                        ..Default::default()
-                    },
-                )
-                .await
-                .unwrap();
+            let id = ew_draft(&app, &sw, &format!("LCS-Q{n}")).await;
             app.send(&sw, &id).await.unwrap();
-            ids.push(id);
         }
         let m = meeting::Entity::find()
             .filter(meeting::Column::StartsAt.eq("2026-12-02T09:30"))

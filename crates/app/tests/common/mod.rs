@@ -48,3 +48,46 @@ pub async fn fresh(backend: Backend, now: &str) -> (TestDb, App, Arc<FixedClock>
     let app = app_on(t.db.clone(), clock.clone());
     (t, app, clock)
 }
+
+/// A worker's referral of a new child to the East and West panel's Part 1, with every field
+/// of its form answered; returns the referral id.
+pub async fn ew_draft(app: &App, sw: &carepanel_app::Actor, case_id: &str) -> String {
+    use carepanel_app::referrals::NewReferral;
+    use carepanel_app::setup::NewChild;
+    let child = app
+        .register_child(
+            sw,
+            NewChild {
+                case_system: "LCS",
+                case_system_id: case_id,
+                name: &format!("Child {case_id}"),
+                date_of_birth: chrono::NaiveDate::from_ymd_opt(2013, 2, 1).unwrap(),
+                sex: None,
+                ethnicity: None,
+                disability: None,
+                legal_status: None,
+                looked_after: false,
+            },
+        )
+        .await
+        .unwrap();
+    let (_, panel) = app.panel("herts-ew-prp").unwrap();
+    let form = panel.form("prp-referral").unwrap();
+    app.create_draft(
+        sw,
+        NewReferral {
+            panel_id: "herts-ew-prp".into(),
+            category: "support-package".into(),
+            child_id: child,
+            form_id: Some(form.id.clone()),
+            answers: carepanel_app::demo_data::sample_answers(
+                form,
+                chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+            ),
+            children: 1,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+}
