@@ -332,3 +332,38 @@ pub fn code_lists() -> &'static carepanel_domain::reference::CodeLists {
         })
     })
 }
+
+impl App {
+    /// Sets a person's password hash (argon2id, made by the web layer). System set-up: the demo
+    /// seed and the administrator's pages.
+    pub async fn set_password_hash(&self, person_id: &str, hash: &str) -> Result<(), AppError> {
+        use carepanel_store::entity::person;
+        use sea_orm::sea_query::Expr;
+        use sea_orm::{ColumnTrait, QueryFilter};
+        let p = person::Entity::find_by_id(person_id.to_string())
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("person {person_id}")))?;
+        let txn = self.begin().await?;
+        person::Entity::update_many()
+            .col_expr(person::Column::PasswordHash, Expr::value(hash))
+            .filter(person::Column::Id.eq(person_id))
+            .exec(&txn)
+            .await?;
+        audit::append(
+            &txn,
+            self.now(),
+            NewEvent {
+                council_id: &p.council_id,
+                actor_id: None,
+                action: "person.password",
+                entity: "person",
+                entity_id: person_id,
+                detail: json!({}),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+}

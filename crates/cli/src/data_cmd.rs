@@ -204,3 +204,40 @@ fn redact(url: &str) -> String {
         _ => url.to_string(),
     }
 }
+
+/// The password every demonstration account has.
+pub const DEMO_PASSWORD: &str = "demo-panel-2026";
+
+pub fn serve_cmd(loaded: Loaded, db: &DbArg, bind: &str) -> Result<ExitCode> {
+    let url = db.url();
+    runtime()?.block_on(async {
+        let conn = connect(&url, None).await?;
+        migrate(&conn).await?;
+        let demo_default = url == DEFAULT_URL;
+        let empty = carepanel_store::backup::counts(&conn).await?.get("council").copied().unwrap_or(0) == 0;
+        let policies = Arc::new(loaded.policies);
+        let calendar = Arc::new(loaded.calendar);
+        if demo_default && empty {
+            println!("First start: filling {} with demonstration data (invented people and children)...", redact(&url));
+            let clock = Arc::new(FixedClock::at(chrono::Utc::now()));
+            let seeding = App { db: conn.clone(), policies: policies.clone(), calendar: calendar.clone(), clock: clock.clone() };
+            let report = seeding.seed_demo(&clock, Scale::Weeks(12), 20261125).await?;
+            carepanel_web::set_demo_passwords(&seeding, DEMO_PASSWORD).await?;
+            println!("  {} referrals and {} decisions on six panels", report.referrals, report.decisions);
+        }
+        let app = App { db: conn, policies, calendar, clock: Arc::new(carepanel_app::SystemClock) };
+        let demo = if demo_default {
+            Some(carepanel_web::Demo { accounts: carepanel_web::demo_accounts(&app).await?, password: DEMO_PASSWORD.to_string() })
+        } else {
+            None
+        };
+        let state = carepanel_web::WebState { app, templates: Arc::new(carepanel_web::templates()), demo };
+        println!("carepanel is serving http://{bind}/");
+        if demo_default {
+            println!("Sign in with any demonstration account listed on the start page, password {DEMO_PASSWORD}");
+            println!("  for example worker11@bexley.example (a Bexley social worker)");
+        }
+        carepanel_web::serve(state, bind).await.with_context(|| format!("cannot serve on {bind}"))?;
+        Ok(ExitCode::SUCCESS)
+    })
+}

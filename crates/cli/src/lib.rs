@@ -25,11 +25,20 @@ pub struct Cli {
     #[arg(long, global = true)]
     bank_holidays: Option<PathBuf>,
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Serve the web application (the default). With the default database it is migrated and
+    /// filled with demonstration data on first start.
+    Serve {
+        #[command(flatten)]
+        db: data_cmd::DbArg,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: String,
+    },
     /// Check and show policy files.
     #[command(subcommand)]
     Policy(policy_cmd::PolicyCommand),
@@ -97,7 +106,15 @@ pub fn run() -> ExitCode {
 }
 
 fn dispatch(cli: Cli) -> Result<ExitCode> {
-    match cli.command {
+    let command = cli.command.unwrap_or(Command::Serve {
+        db: data_cmd::DbArg { database: None },
+        bind: "127.0.0.1:8080".to_string(),
+    });
+    match command {
+        Command::Serve { db, bind } => {
+            let loaded = context::load(cli.policies, cli.bank_holidays)?;
+            data_cmd::serve_cmd(loaded, &db, &bind)
+        }
         Command::Policy(cmd) => policy_cmd::run(cmd, cli.policies, cli.bank_holidays),
         Command::WhatIf(cmd) => {
             let loaded = context::load(cli.policies, cli.bank_holidays)?;

@@ -1,0 +1,471 @@
+//! carepanel's web application: server-rendered pages in the GOV.UK Design System over the same
+//! use cases as the API and the command line. Access is decided by the use cases; this layer
+//! signs people in, carries their session and CSRF token, and renders.
+
+pub mod auth;
+
+use auth::{LOGIN_CSRF_COOKIE, SESSION_COOKIE};
+use axum::Router;
+use axum::extract::{Form, Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use carepanel_app::{Actor, App, AppError};
+use minijinja::{Environment, context};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// What every request handler shares.
+#[derive(Clone)]
+pub struct WebState {
+    pub app: App,
+    pub templates: Arc<Environment<'static>>,
+    /// Demo mode: the accounts and password shown on the start page.
+    pub demo: Option<Demo>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Demo {
+    pub accounts: Vec<(String, String, String)>,
+    pub password: String,
+}
+
+pub fn templates() -> Environment<'static> {
+    let mut env = Environment::new();
+    for (name, text) in [
+        ("layout.html", include_str!("../templates/layout.html")),
+        ("start.html", include_str!("../templates/start.html")),
+        ("sign_in.html", include_str!("../templates/sign_in.html")),
+        (
+            "referrals.html",
+            include_str!("../templates/referrals.html"),
+        ),
+        ("referral.html", include_str!("../templates/referral.html")),
+        ("error.html", include_str!("../templates/error.html")),
+    ] {
+        // The templates are part of the binary; a broken one fails the tests that render it.
+        let _ = env.add_template(name, text);
+    }
+    env
+}
+
+pub fn router(state: WebState) -> Router {
+    Router::new()
+        .route("/", get(start))
+        .route("/sign-in", get(sign_in_page).post(sign_in))
+        .route("/sign-out", post(sign_out))
+        .route("/referrals", get(my_referrals))
+        .route("/referrals/{id}", get(referral_page))
+        .fallback(not_found)
+        .layer(middleware::from_fn(security_headers))
+        .with_state(state)
+}
+
+/// Security headers on every response (R10): a CSP without `unsafe-inline`, HSTS, nosniff,
+/// Referrer-Policy and no framing.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    for (name, value) in [
+        (
+            "content-security-policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+        ),
+        (
+            "strict-transport-security",
+            "max-age=31536000; includeSubDomains",
+        ),
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "no-referrer"),
+        ("x-frame-options", "DENY"),
+        ("cross-origin-opener-policy", "same-origin"),
+        (
+            "permissions-policy",
+            "camera=(), microphone=(), geolocation=()",
+        ),
+    ] {
+        h.insert(name, HeaderValue::from_static(value));
+    }
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+fn set_cookie(name: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
+    let age = max_age
+        .map(|a| format!("; Max-Age={a}"))
+        .unwrap_or_default();
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; Secure; HttpOnly; SameSite=Lax{age}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// The signed-in person, if any.
+struct Session {
+    actor: Actor,
+    csrf: String,
+    name: String,
+    token: String,
+}
+
+async fn session(state: &WebState, headers: &HeaderMap) -> Result<Option<Session>, AppError> {
+    let Some(token) = cookie(headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let Some((actor, csrf)) = auth::resolve(&state.app, &token).await? else {
+        return Ok(None);
+    };
+    let name = carepanel_store::entity::person::Entity::find_by_id(actor.person_id.clone())
+        .one(&state.app.db)
+        .await?
+        .map(|p| p.name)
+        .unwrap_or_default();
+    Ok(Some(Session {
+        actor,
+        csrf,
+        name,
+        token,
+    }))
+}
+
+use sea_orm::EntityTrait;
+
+fn render(state: &WebState, name: &str, ctx: minijinja::Value) -> Response {
+    match state
+        .templates
+        .get_template(name)
+        .and_then(|t| t.render(ctx))
+    {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Html(format!(
+                "<p>The page could not be shown: {}</p>",
+                html_escape(&e.to_string())
+            )),
+        )
+            .into_response(),
+    }
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// An error from a use case as a page in the same style: 403, 404, 409 or 422.
+fn error_page(state: &WebState, e: &AppError) -> Response {
+    let (status, title) = match e {
+        AppError::Forbidden { .. } => (StatusCode::FORBIDDEN, "You cannot see or do this"),
+        AppError::NotFound(_) => (StatusCode::NOT_FOUND, "Page not found"),
+        AppError::Conflict(_) => (StatusCode::CONFLICT, "Someone else changed this first"),
+        AppError::Invalid(_) | AppError::Refused { .. } => {
+            (StatusCode::UNPROCESSABLE_ENTITY, "This cannot be done")
+        }
+        AppError::Db(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Sorry, there is a problem with the service",
+        ),
+    };
+    let message = match e {
+        AppError::Db(_) => "Try again later. Nothing you entered has been lost.".to_string(),
+        other => other.to_string(),
+    };
+    let mut res = render(state, "error.html", context! { title, message });
+    *res.status_mut() = status;
+    res
+}
+
+async fn start(State(state): State<WebState>, headers: HeaderMap) -> Response {
+    let s = match session(&state, &headers).await {
+        Ok(s) => s,
+        Err(e) => return error_page(&state, &e),
+    };
+    render(
+        &state,
+        "start.html",
+        context! {
+            title => "Resource panels",
+            actor_name => s.as_ref().map(|s| s.name.clone()),
+            csrf => s.as_ref().map(|s| s.csrf.clone()),
+            demo_accounts => state.demo.as_ref().map(|d| d.accounts.clone()),
+            demo_password => state.demo.as_ref().map(|d| d.password.clone()),
+        },
+    )
+}
+
+async fn sign_in_page(State(state): State<WebState>) -> Response {
+    let login_csrf = auth::token();
+    let mut res = render(
+        &state,
+        "sign_in.html",
+        context! { title => "Sign in", login_csrf, email => "" },
+    );
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(LOGIN_CSRF_COOKIE, &login_csrf, Some(3600)),
+    );
+    res
+}
+
+#[derive(Serialize)]
+struct FieldMessage {
+    field: &'static str,
+    message: String,
+}
+
+async fn sign_in(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let posted = form.get("csrf").cloned().unwrap_or_default();
+    let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    if expected.is_empty() || !auth::same_token(&posted, &expected) {
+        let e = AppError::forbidden("The sign-in form had expired; open it again", "R5");
+        return error_page(&state, &e);
+    }
+    let email = form.get("email").cloned().unwrap_or_default();
+    let password = form.get("password").cloned().unwrap_or_default();
+    let outcome = match auth::sign_in(&state.app, &email, &password).await {
+        Ok(o) => o,
+        Err(e) => return error_page(&state, &e),
+    };
+    match outcome {
+        Ok(new) => {
+            let mut res = Redirect::to("/referrals").into_response();
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(SESSION_COOKIE, &new.token, None),
+            );
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(LOGIN_CSRF_COOKIE, "", Some(0)),
+            );
+            res
+        }
+        Err(why) => {
+            let message = match why {
+                auth::SignInError::Wrong => {
+                    "Enter a correct email address and password".to_string()
+                }
+                auth::SignInError::Locked { until } => format!(
+                    "Too many failed attempts: this account is locked until {}. Try again then",
+                    carepanel_domain::calendar::utc_to_london(until).format("%H:%M")
+                ),
+            };
+            let login_csrf = auth::token();
+            let errors = vec![FieldMessage {
+                field: "email",
+                message,
+            }];
+            let mut res = render(
+                &state,
+                "sign_in.html",
+                context! { title => "Sign in", login_csrf, email, errors },
+            );
+            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(LOGIN_CSRF_COOKIE, &login_csrf, Some(3600)),
+            );
+            res
+        }
+    }
+}
+
+async fn sign_out(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    match session(&state, &headers).await {
+        Ok(Some(s))
+            if form
+                .get("csrf")
+                .is_some_and(|c| auth::same_token(c, &s.csrf)) =>
+        {
+            if let Err(e) = auth::sign_out(&state.app, &s.token).await {
+                return error_page(&state, &e);
+            }
+            let mut res = Redirect::to("/").into_response();
+            res.headers_mut()
+                .append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", Some(0)));
+            res
+        }
+        Ok(Some(_)) => error_page(
+            &state,
+            &AppError::forbidden("The form had expired; try again", "R5"),
+        ),
+        Ok(None) => Redirect::to("/").into_response(),
+        Err(e) => error_page(&state, &e),
+    }
+}
+
+async fn signed_in(state: &WebState, headers: &HeaderMap) -> Result<Session, Response> {
+    match session(state, headers).await {
+        Ok(Some(s)) => Ok(s),
+        Ok(None) => Err(Redirect::to("/sign-in").into_response()),
+        Err(e) => Err(error_page(state, &e)),
+    }
+}
+
+#[derive(Serialize)]
+struct Row {
+    id: String,
+    panel: String,
+    category: String,
+    state: String,
+    updated: String,
+}
+
+async fn my_referrals(State(state): State<WebState>, headers: HeaderMap) -> Response {
+    let s = match signed_in(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let rows = match state.app.my_referrals(&s.actor).await {
+        Ok(r) => r,
+        Err(e) => return error_page(&state, &e),
+    };
+    let referrals: Vec<Row> = rows
+        .into_iter()
+        .map(|r| {
+            let (panel, category) = state
+                .app
+                .panel(&r.panel_id)
+                .map(|(_, p)| {
+                    (
+                        p.name.clone(),
+                        p.category(&r.category)
+                            .map_or(r.category.clone(), |c| c.label.clone()),
+                    )
+                })
+                .unwrap_or((r.panel_id.clone(), r.category.clone()));
+            Row {
+                id: r.id,
+                panel,
+                category,
+                state: r.state,
+                updated: carepanel_domain::calendar::utc_to_london(r.updated_at)
+                    .format("%-d %B %Y")
+                    .to_string(),
+            }
+        })
+        .collect();
+    render(
+        &state,
+        "referrals.html",
+        context! { title => "Your referrals", actor_name => s.name, csrf => s.csrf, referrals },
+    )
+}
+
+async fn referral_page(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let s = match signed_in(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let r = match state.app.referral(&s.actor, &id).await {
+        Ok(r) => r,
+        Err(e) => return error_page(&state, &e),
+    };
+    let missing = state.app.readiness(&s.actor, &id).await.unwrap_or_default();
+    let (panel, category) = state
+        .app
+        .panel(&r.panel_id)
+        .map(|(_, p)| {
+            (
+                p.name.clone(),
+                p.category(&r.category)
+                    .map_or(r.category.clone(), |c| c.label.clone()),
+            )
+        })
+        .unwrap_or((r.panel_id.clone(), r.category.clone()));
+    render(
+        &state,
+        "referral.html",
+        context! { title => category.clone(), actor_name => s.name, csrf => s.csrf, panel, category, state => r.state, missing },
+    )
+}
+
+async fn not_found(State(state): State<WebState>) -> Response {
+    error_page(&state, &AppError::NotFound("This page".into()))
+}
+
+/// Serves the application on `bind` until the process is stopped.
+pub async fn serve(state: WebState, bind: &str) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(bind).await?;
+    axum::serve(listener, router(state)).await
+}
+
+/// The demonstration accounts stored in the database (invented people on `.example`
+/// addresses), with their roles, for the start page.
+pub async fn demo_accounts(app: &App) -> Result<Vec<(String, String, String)>, AppError> {
+    use carepanel_store::entity::{person, person_role};
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+    let people = person::Entity::find()
+        .filter(person::Column::Email.like("%.example"))
+        .filter(person::Column::PasswordHash.is_not_null())
+        .filter(person::Column::Active.eq(true))
+        .order_by_asc(person::Column::CouncilId)
+        .order_by_asc(person::Column::Email)
+        .all(&app.db)
+        .await?;
+    let roles = person_role::Entity::find().all(&app.db).await?;
+    Ok(people
+        .into_iter()
+        .filter(|p| !p.email.starts_with("worker") || p.email.starts_with("worker11@"))
+        .map(|p| {
+            let r = roles
+                .iter()
+                .filter(|r| r.person_id == p.id)
+                .map(|r| {
+                    if r.panel_id.is_empty() {
+                        r.role.clone()
+                    } else {
+                        format!("{} ({})", r.role, r.panel_id)
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            (p.council_id, r, p.email)
+        })
+        .collect())
+}
+
+/// Gives every demonstration account the demonstration password.
+pub async fn set_demo_passwords(app: &App, password: &str) -> Result<usize, AppError> {
+    use carepanel_store::entity::person;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let hash = auth::hash_password(password)?;
+    let people = person::Entity::find()
+        .filter(person::Column::Email.like("%.example"))
+        .filter(person::Column::Active.eq(true))
+        .all(&app.db)
+        .await?;
+    for p in &people {
+        app.set_password_hash(&p.id, &hash).await?;
+    }
+    Ok(people.len())
+}

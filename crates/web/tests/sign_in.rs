@@ -1,0 +1,299 @@
+//! Sign-in, sessions, CSRF and headers, through the router as a browser would use it (R5, R10).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use carepanel_app::{App, FixedClock};
+use carepanel_domain::calendar::{BankHolidays, WorkingCalendar, london_to_utc};
+use carepanel_domain::policy_set::PolicySet;
+use carepanel_store::testing::{Backend, TestDb};
+use carepanel_web::{WebState, auth, router, templates};
+use http_body_util::BodyExt;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+const POLICIES: [(&str, &str); 4] = [
+    ("bexley.toml", include_str!("../../../policies/bexley.toml")),
+    ("devon.toml", include_str!("../../../policies/devon.toml")),
+    (
+        "hertfordshire.toml",
+        include_str!("../../../policies/hertfordshire.toml"),
+    ),
+    (
+        "portsmouth.toml",
+        include_str!("../../../policies/portsmouth.toml"),
+    ),
+];
+
+struct Site {
+    _db: TestDb,
+    state: WebState,
+    clock: Arc<FixedClock>,
+    person: String,
+}
+
+async fn site() -> Site {
+    let db = TestDb::new(Backend::Sqlite).await.unwrap();
+    let clock = Arc::new(FixedClock::at(london_to_utc(
+        chrono::NaiveDateTime::parse_from_str("2026-11-25T10:00", "%Y-%m-%dT%H:%M").unwrap(),
+    )));
+    let app = App {
+        db: db.db.clone(),
+        policies: Arc::new(PolicySet::parse(POLICIES).unwrap()),
+        calendar: Arc::new(WorkingCalendar::new(
+            BankHolidays::from_govuk_json(include_str!("../../../data/bank-holidays.json"))
+                .unwrap(),
+        )),
+        clock: clock.clone(),
+    };
+    app.ensure_council("bexley").await.unwrap();
+    let sw = app
+        .create_person(
+            "bexley",
+            None,
+            "Quinn <Worker>",
+            "quinn@bexley.example",
+            &[("social-worker", None)],
+        )
+        .await
+        .unwrap();
+    app.set_password_hash(
+        &sw.person_id,
+        &auth::hash_password("correct horse battery").unwrap(),
+    )
+    .await
+    .unwrap();
+    Site {
+        _db: db,
+        state: WebState {
+            app,
+            templates: Arc::new(templates()),
+            demo: None,
+        },
+        clock,
+        person: sw.person_id,
+    }
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+async fn call(site: &Site, req: Request<Body>) -> Reply {
+    let res = router(site.state.clone()).oneshot(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body =
+        String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
+    let mut b = Request::get(path);
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, c);
+    }
+    b.body(Body::empty()).unwrap()
+}
+
+fn post(path: &str, cookie: &str, form: &str) -> Request<Body> {
+    Request::post(path)
+        .header(header::COOKIE, cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(form.to_string()))
+        .unwrap()
+}
+
+fn cookie_value(r: &Reply, name: &str) -> Option<String> {
+    r.headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .split_once('=')
+                .map(|x| x.1.to_string())
+                .unwrap_or_default()
+        })
+}
+
+fn form_csrf(body: &str) -> String {
+    body.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+async fn sign_in(site: &Site, email: &str, password: &str) -> Reply {
+    let page = call(site, get("/sign-in", None)).await;
+    let login = cookie_value(&page, auth::LOGIN_CSRF_COOKIE).unwrap();
+    let csrf = form_csrf(&page.body);
+    call(
+        site,
+        post(
+            "/sign-in",
+            &format!("{}={login}", auth::LOGIN_CSRF_COOKIE),
+            &format!("csrf={csrf}&email={email}&password={password}"),
+        ),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn r10_security_headers_on_every_response() {
+    let site = site().await;
+    for path in ["/", "/sign-in", "/no-such-page", "/referrals"] {
+        let r = call(&site, get(path, None)).await;
+        let csp = r
+            .headers
+            .get("content-security-policy")
+            .unwrap()
+            .to_str()
+            .unwrap();
+        assert!(
+            !csp.contains("unsafe-inline") && csp.contains("frame-ancestors 'none'"),
+            "{path}: {csp}"
+        );
+        assert!(
+            r.headers.get("strict-transport-security").is_some(),
+            "{path}"
+        );
+        assert_eq!(r.headers.get("x-content-type-options").unwrap(), "nosniff");
+        assert!(r.headers.get("referrer-policy").is_some());
+    }
+    let missing = call(&site, get("/no-such-page", None)).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.body.contains("govuk-heading-l") && missing.body.contains("Page not found"));
+}
+
+#[tokio::test]
+async fn r5_sign_in_session_cookie_and_sign_out() {
+    let site = site().await;
+    // Not signed in: sent to sign in.
+    let r = call(&site, get("/referrals", None)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.headers.get(header::LOCATION).unwrap(), "/sign-in");
+    // A wrong password re-shows the form with a GOV.UK error summary and the email, escaped.
+    let bad = sign_in(&site, "%3Cscript%3E", "nope").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("govuk-error-summary"));
+    assert!(bad.body.contains("&lt;script&gt;") && !bad.body.contains("<script>"));
+    // The right password: a session cookie with every protection, and a new id each time.
+    let ok = sign_in(&site, "quinn%40bexley.example", "correct+horse+battery").await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let set = ok
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|v| v.starts_with(auth::SESSION_COOKIE))
+        .unwrap();
+    for part in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(set.contains(part), "{set}");
+    }
+    let token = cookie_value(&ok, auth::SESSION_COOKIE).unwrap();
+    let again = sign_in(&site, "quinn%40bexley.example", "correct+horse+battery").await;
+    assert_ne!(cookie_value(&again, auth::SESSION_COOKIE).unwrap(), token);
+    let session = format!("{}={token}", auth::SESSION_COOKIE);
+    let page = call(&site, get("/referrals", Some(&session))).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("Quinn &lt;Worker&gt;"),
+        "the name is escaped"
+    );
+    // Sign-out needs the session's CSRF token.
+    let no_token = call(&site, post("/sign-out", &session, "csrf=forged")).await;
+    assert_eq!(no_token.status, StatusCode::FORBIDDEN);
+    let csrf = form_csrf(&page.body);
+    let out = call(&site, post("/sign-out", &session, &format!("csrf={csrf}"))).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    let after = call(&site, get("/referrals", Some(&session))).await;
+    assert_eq!(
+        after.status,
+        StatusCode::SEE_OTHER,
+        "the session ended at once"
+    );
+}
+
+#[tokio::test]
+async fn r5_sign_in_form_needs_its_csrf_cookie() {
+    let site = site().await;
+    let r = call(
+        &site,
+        post(
+            "/sign-in",
+            "",
+            "csrf=x&email=quinn%40bexley.example&password=correct+horse+battery",
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn r5_lockout_idle_timeout_and_disabled_accounts() {
+    let site = site().await;
+    for _ in 0..auth::MAX_FAILURES {
+        sign_in(&site, "quinn%40bexley.example", "wrong").await;
+    }
+    let locked = sign_in(&site, "quinn%40bexley.example", "correct+horse+battery").await;
+    assert_eq!(locked.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(locked.body.contains("locked"), "{}", locked.body);
+    // After the lockout, signing in works; then an idle session lapses.
+    site.clock.set(
+        site.clock.0.lock().map(|t| *t).unwrap() + auth::LOCKOUT + chrono::Duration::minutes(1),
+    );
+    let ok = sign_in(&site, "quinn%40bexley.example", "correct+horse+battery").await;
+    let session = format!(
+        "{}={}",
+        auth::SESSION_COOKIE,
+        cookie_value(&ok, auth::SESSION_COOKIE).unwrap()
+    );
+    assert_eq!(
+        call(&site, get("/referrals", Some(&session))).await.status,
+        StatusCode::OK
+    );
+    site.clock.set(
+        site.clock.0.lock().map(|t| *t).unwrap()
+            + auth::IDLE_TIMEOUT
+            + chrono::Duration::minutes(1),
+    );
+    assert_eq!(
+        call(&site, get("/referrals", Some(&session))).await.status,
+        StatusCode::SEE_OTHER
+    );
+    // A disabled account's sessions end at once.
+    let ok = sign_in(&site, "quinn%40bexley.example", "correct+horse+battery").await;
+    let session = format!(
+        "{}={}",
+        auth::SESSION_COOKIE,
+        cookie_value(&ok, auth::SESSION_COOKIE).unwrap()
+    );
+    use sea_orm::{ConnectionTrait, Statement};
+    site.state
+        .app
+        .db
+        .execute_raw(Statement::from_sql_and_values(
+            site.state.app.db.get_database_backend(),
+            "UPDATE person SET active = $1 WHERE id = $2",
+            [false.into(), site.person.clone().into()],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        call(&site, get("/referrals", Some(&session))).await.status,
+        StatusCode::SEE_OTHER
+    );
+}
