@@ -58,6 +58,8 @@ pub fn router(state: WebState) -> Router {
         .route("/sign-out", post(sign_out))
         .route("/referrals", get(my_referrals))
         .route("/referrals/{id}", get(referral_page))
+        .route("/assets/carepanel.css", get(stylesheet))
+        .route("/assets/init.js", get(init_script))
         .fallback(not_found)
         .layer(middleware::from_fn(security_headers))
         .with_state(state)
@@ -407,6 +409,32 @@ async fn referral_page(
         "referral.html",
         context! { title => category.clone(), actor_name => s.name, csrf => s.csrf, panel, category, state => r.state, missing },
     )
+}
+
+/// GOV.UK Frontend compiled with carepanel's font settings at build time.
+const STYLESHEET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/carepanel.css"));
+const INIT_SCRIPT: &[u8] = include_bytes!("../frontend/init.js");
+
+fn asset(content_type: &'static str, body: &'static [u8]) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn stylesheet() -> Response {
+    asset("text/css; charset=utf-8", STYLESHEET)
+}
+
+async fn init_script() -> Response {
+    asset("text/javascript; charset=utf-8", INIT_SCRIPT)
 }
 
 async fn not_found(State(state): State<WebState>) -> Response {

@@ -297,3 +297,22 @@ async fn r5_lockout_idle_timeout_and_disabled_accounts() {
         StatusCode::SEE_OTHER
     );
 }
+
+#[tokio::test]
+async fn the_stylesheet_is_govuk_frontend_in_arial_without_gds_transport() {
+    let site = site().await;
+    let css = call(&site, get("/assets/carepanel.css", None)).await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert_eq!(
+        css.headers.get(header::CONTENT_TYPE).unwrap(),
+        "text/css; charset=utf-8"
+    );
+    assert!(
+        css.body.contains(".govuk-button"),
+        "GOV.UK Frontend is compiled in"
+    );
+    assert!(css.body.contains("arial,sans-serif"));
+    assert!(!css.body.contains("GDS Transport") && !css.body.contains("@font-face"));
+    let js = call(&site, get("/assets/init.js", None)).await;
+    assert!(js.body.contains("govuk-frontend-supported"));
+}
