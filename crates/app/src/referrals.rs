@@ -811,3 +811,27 @@ impl App {
         Ok(r)
     }
 }
+
+impl App {
+    /// Referrals waiting for this person's sign-off: the next step is a role they hold for that
+    /// panel, and they did not write it (SIGN-01).
+    pub async fn sign_off_queue(&self, actor: &Actor) -> Result<Vec<referral::Model>, AppError> {
+        use sea_orm::QueryOrder;
+        let waiting = referral::Entity::find()
+            .filter(referral::Column::CouncilId.eq(actor.council_id.clone()))
+            .filter(referral::Column::State.eq("awaiting-sign-off"))
+            .order_by_asc(referral::Column::UpdatedAt)
+            .all(&self.db)
+            .await?;
+        Ok(waiting
+            .into_iter()
+            .filter(|r| r.author_id != actor.person_id)
+            .filter(|r| match state_of(r) {
+                Ok(ReferralState::AwaitingSignOff { step }) => stored_chain(r)
+                    .get(step)
+                    .is_some_and(|role| actor.roles_for(&r.panel_id).contains(role)),
+                _ => false,
+            })
+            .collect())
+    }
+}

@@ -44,6 +44,10 @@ pub fn templates() -> Environment<'static> {
         ),
         ("referral.html", include_str!("../templates/referral.html")),
         ("error.html", include_str!("../templates/error.html")),
+        (
+            "sign_offs.html",
+            include_str!("../templates/sign_offs.html"),
+        ),
     ] {
         // The templates are part of the binary; a broken one fails the tests that render it.
         let _ = env.add_template(name, text);
@@ -58,6 +62,9 @@ pub fn router(state: WebState) -> Router {
         .route("/sign-out", post(sign_out))
         .route("/referrals", get(my_referrals))
         .route("/referrals/{id}", get(referral_page))
+        .route("/referrals/{id}/sign-off", post(sign_off))
+        .route("/referrals/{id}/return", post(return_referral))
+        .route("/sign-offs", get(sign_off_queue))
         .route("/assets/carepanel.css", get(stylesheet))
         .route("/assets/init.js", get(init_script))
         .fallback(not_found)
@@ -347,31 +354,7 @@ async fn my_referrals(State(state): State<WebState>, headers: HeaderMap) -> Resp
         Ok(r) => r,
         Err(e) => return error_page(&state, &e),
     };
-    let referrals: Vec<Row> = rows
-        .into_iter()
-        .map(|r| {
-            let (panel, category) = state
-                .app
-                .panel(&r.panel_id)
-                .map(|(_, p)| {
-                    (
-                        p.name.clone(),
-                        p.category(&r.category)
-                            .map_or(r.category.clone(), |c| c.label.clone()),
-                    )
-                })
-                .unwrap_or((r.panel_id.clone(), r.category.clone()));
-            Row {
-                id: r.id,
-                panel,
-                category,
-                state: r.state,
-                updated: carepanel_domain::calendar::utc_to_london(r.updated_at)
-                    .format("%-d %B %Y")
-                    .to_string(),
-            }
-        })
-        .collect();
+    let referrals = rows_for(&state, rows);
     render(
         &state,
         "referrals.html",
@@ -388,12 +371,124 @@ async fn referral_page(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let r = match state.app.referral(&s.actor, &id).await {
+    show_referral(&state, &s, &id, None, "").await
+}
+
+/// A referral's page; `error` and `comments` re-show a refused return with what was typed.
+async fn show_referral(
+    state: &WebState,
+    s: &Session,
+    id: &str,
+    error: Option<String>,
+    comments: &str,
+) -> Response {
+    let r = match state.app.referral(&s.actor, id).await {
+        Ok(r) => r,
+        Err(e) => return error_page(state, &e),
+    };
+    let missing = state.app.readiness(&s.actor, id).await.unwrap_or_default();
+    let next = state.app.next_signatory(&s.actor, id).await.ok().flatten();
+    let can_sign = r.author_id != s.actor.person_id
+        && next.is_some_and(|role| s.actor.roles_for(&r.panel_id).contains(&role));
+    let (panel, category) = names(state, &r);
+    let errors = error.map(|message| {
+        vec![FieldMessage {
+            field: "comments",
+            message,
+        }]
+    });
+    let status = if errors.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let mut res = render(
+        state,
+        "referral.html",
+        context! { title => category.clone(), actor_name => s.name.clone(), csrf => s.csrf.clone(), id, panel, category, state => r.state, missing, can_sign, errors, comments },
+    );
+    *res.status_mut() = status;
+    res
+}
+
+/// A state-changing form: the session must be live and the form must carry its CSRF token.
+async fn form_session(
+    state: &WebState,
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+) -> Result<Session, Response> {
+    let s = signed_in(state, headers).await?;
+    if form
+        .get("csrf")
+        .is_some_and(|c| auth::same_token(c, &s.csrf))
+    {
+        Ok(s)
+    } else {
+        Err(error_page(
+            state,
+            &AppError::forbidden("The form had expired; go back and try again", "R5"),
+        ))
+    }
+}
+
+async fn sign_off(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let s = match form_session(&state, &headers, &form).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    match state.app.sign_off(&s.actor, &id).await {
+        Ok(_) => Redirect::to("/sign-offs").into_response(),
+        Err(e) => error_page(&state, &e),
+    }
+}
+
+async fn return_referral(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let s = match form_session(&state, &headers, &form).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let comments = form.get("comments").cloned().unwrap_or_default();
+    match state.app.return_referral(&s.actor, &id, &comments).await {
+        Ok(()) => Redirect::to("/sign-offs").into_response(),
+        Err(AppError::Invalid(_)) => {
+            let message =
+                "Enter what needs to change before the referral can be signed off".to_string();
+            show_referral(&state, &s, &id, Some(message), &comments).await
+        }
+        Err(e) => error_page(&state, &e),
+    }
+}
+
+async fn sign_off_queue(State(state): State<WebState>, headers: HeaderMap) -> Response {
+    let s = match signed_in(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let rows = match state.app.sign_off_queue(&s.actor).await {
         Ok(r) => r,
         Err(e) => return error_page(&state, &e),
     };
-    let missing = state.app.readiness(&s.actor, &id).await.unwrap_or_default();
-    let (panel, category) = state
+    let referrals = rows_for(&state, rows);
+    render(
+        &state,
+        "sign_offs.html",
+        context! { title => "Waiting for your sign-off", actor_name => s.name, csrf => s.csrf, referrals },
+    )
+}
+
+/// The panel's name and the category's label for a referral.
+fn names(state: &WebState, r: &carepanel_store::entity::referral::Model) -> (String, String) {
+    state
         .app
         .panel(&r.panel_id)
         .map(|(_, p)| {
@@ -403,12 +498,24 @@ async fn referral_page(
                     .map_or(r.category.clone(), |c| c.label.clone()),
             )
         })
-        .unwrap_or((r.panel_id.clone(), r.category.clone()));
-    render(
-        &state,
-        "referral.html",
-        context! { title => category.clone(), actor_name => s.name, csrf => s.csrf, panel, category, state => r.state, missing },
-    )
+        .unwrap_or((r.panel_id.clone(), r.category.clone()))
+}
+
+fn rows_for(state: &WebState, rows: Vec<carepanel_store::entity::referral::Model>) -> Vec<Row> {
+    rows.into_iter()
+        .map(|r| {
+            let (panel, category) = names(state, &r);
+            Row {
+                id: r.id,
+                panel,
+                category,
+                state: r.state,
+                updated: carepanel_domain::calendar::utc_to_london(r.updated_at)
+                    .format("%-d %B %Y")
+                    .to_string(),
+            }
+        })
+        .collect()
 }
 
 /// GOV.UK Frontend compiled with carepanel's font settings at build time.

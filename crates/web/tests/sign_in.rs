@@ -316,3 +316,137 @@ async fn the_stylesheet_is_govuk_frontend_in_arial_without_gds_transport() {
     let js = call(&site, get("/assets/init.js", None)).await;
     assert!(js.body.contains("govuk-frontend-supported"));
 }
+
+/// SIGN-05 through the pages: the team manager signs off from their queue; the service
+/// manager's return without comments is re-shown with an error summary and what was typed.
+#[tokio::test]
+async fn sign_off_journey_through_the_pages() {
+    let site = site().await;
+    let app = &site.state.app;
+    let hash = auth::hash_password("pw for tests").unwrap();
+    let tm = app
+        .create_person(
+            "bexley",
+            None,
+            "Terry Manager",
+            "tm@bexley.example",
+            &[("team-manager", None)],
+        )
+        .await
+        .unwrap();
+    let sm = app
+        .create_person(
+            "bexley",
+            None,
+            "Sasha Manager",
+            "sm@bexley.example",
+            &[("service-manager", None)],
+        )
+        .await
+        .unwrap();
+    for p in [&tm, &sm] {
+        app.set_password_hash(&p.person_id, &hash).await.unwrap();
+    }
+    let sw = app.actor(&site.person).await.unwrap();
+    let child = app
+        .register_child(
+            &sw,
+            carepanel_app::setup::NewChild {
+                case_system: "Liquid Logic",
+                case_system_id: "LL-77",
+                name: "Child Omega",
+                date_of_birth: chrono::NaiveDate::from_ymd_opt(2015, 5, 5).unwrap(),
+                sex: None,
+                ethnicity: None,
+                disability: None,
+                legal_status: None,
+                looked_after: false,
+            },
+        )
+        .await
+        .unwrap();
+    let (_, panel) = app.panel("bexley-rcp").unwrap();
+    let form = panel.form("bexley-referral").unwrap();
+    let id = app
+        .create_draft(
+            &sw,
+            carepanel_app::referrals::NewReferral {
+                panel_id: "bexley-rcp".into(),
+                category: "support-package-over-1000".into(),
+                child_id: child,
+                form_id: Some(form.id.clone()),
+                answers: carepanel_app::demo_data::sample_answers(
+                    form,
+                    chrono::NaiveDate::from_ymd_opt(2026, 11, 10).unwrap(),
+                ),
+                amount: Some(carepanel_domain::Money::from_pounds(2000)),
+                children: 1,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    app.send(&sw, &id).await.unwrap();
+
+    let session_of = |r: &Reply| {
+        format!(
+            "{}={}",
+            auth::SESSION_COOKIE,
+            cookie_value(r, auth::SESSION_COOKIE).unwrap()
+        )
+    };
+    let tm_session = session_of(&sign_in(&site, "tm%40bexley.example", "pw+for+tests").await);
+    let queue = call(&site, get("/sign-offs", Some(&tm_session))).await;
+    assert!(
+        queue.body.contains(&format!("/referrals/{id}")),
+        "the referral waits for the team manager"
+    );
+    let page = call(&site, get(&format!("/referrals/{id}"), Some(&tm_session))).await;
+    assert!(page.body.contains("Sign off as ready to proceed"));
+    let csrf = form_csrf(&page.body);
+    let signed = call(
+        &site,
+        post(
+            &format!("/referrals/{id}/sign-off"),
+            &tm_session,
+            &format!("csrf={csrf}"),
+        ),
+    )
+    .await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER);
+
+    let sm_session = session_of(&sign_in(&site, "sm%40bexley.example", "pw+for+tests").await);
+    let page = call(&site, get(&format!("/referrals/{id}"), Some(&sm_session))).await;
+    let csrf = form_csrf(&page.body);
+    let blank = call(
+        &site,
+        post(
+            &format!("/referrals/{id}/return"),
+            &sm_session,
+            &format!("csrf={csrf}&comments=+++"),
+        ),
+    )
+    .await;
+    assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        blank.body.contains("govuk-error-summary")
+            && blank.body.contains("Enter what needs to change")
+    );
+    let returned = call(
+        &site,
+        post(
+            &format!("/referrals/{id}/return"),
+            &sm_session,
+            &format!("csrf={csrf}&comments=Add+the+%3Cb%3Egenogram%3C%2Fb%3E"),
+        ),
+    )
+    .await;
+    assert_eq!(returned.status, StatusCode::SEE_OTHER);
+    let r = app.referral(&sw, &id).await.unwrap();
+    assert_eq!(r.state, "returned");
+    // The worker's own page offers no sign-off to the author.
+    let sw_session =
+        session_of(&sign_in(&site, "quinn%40bexley.example", "correct+horse+battery").await);
+    let own = call(&site, get(&format!("/referrals/{id}"), Some(&sw_session))).await;
+    assert!(!own.body.contains("Sign off as ready to proceed"));
+}
