@@ -10,7 +10,7 @@ use axum::extract::{Form, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use carepanel_app::{Actor, App, AppError};
 use minijinja::{Environment, context};
 use serde::Serialize;
@@ -55,18 +55,30 @@ pub fn templates() -> Environment<'static> {
     env
 }
 
+/// Every route: method, path and handler. The router is built from this list, and the access
+/// test checks that each entry has a row in its table of who may do what.
+pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<WebState>)> {
+    vec![
+        ("GET", "/", get(start)),
+        ("GET", "/sign-in", get(sign_in_page)),
+        ("POST", "/sign-in", post(sign_in)),
+        ("POST", "/sign-out", post(sign_out)),
+        ("GET", "/referrals", get(my_referrals)),
+        ("GET", "/referrals/{id}", get(referral_page)),
+        ("POST", "/referrals/{id}/sign-off", post(sign_off)),
+        ("POST", "/referrals/{id}/return", post(return_referral)),
+        ("GET", "/sign-offs", get(sign_off_queue)),
+        ("GET", "/assets/carepanel.css", get(stylesheet)),
+        ("GET", "/assets/init.js", get(init_script)),
+    ]
+}
+
 pub fn router(state: WebState) -> Router {
-    Router::new()
-        .route("/", get(start))
-        .route("/sign-in", get(sign_in_page).post(sign_in))
-        .route("/sign-out", post(sign_out))
-        .route("/referrals", get(my_referrals))
-        .route("/referrals/{id}", get(referral_page))
-        .route("/referrals/{id}/sign-off", post(sign_off))
-        .route("/referrals/{id}/return", post(return_referral))
-        .route("/sign-offs", get(sign_off_queue))
-        .route("/assets/carepanel.css", get(stylesheet))
-        .route("/assets/init.js", get(init_script))
+    let mut router = Router::new();
+    for (_, path, handler) in routes() {
+        router = router.route(path, handler);
+    }
+    router
         .fallback(not_found)
         .layer(middleware::from_fn(security_headers))
         .with_state(state)

@@ -1,0 +1,239 @@
+//! R4 (fast): every route for every kind of person, against the table in `access.toml`,
+//! written apart from the code. A route missing from the table fails the test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use carepanel_app::{App, FixedClock};
+use carepanel_domain::calendar::{BankHolidays, WorkingCalendar, london_to_utc};
+use carepanel_domain::policy_set::PolicySet;
+use carepanel_store::testing::{Backend, TestDb};
+use carepanel_web::{WebState, auth, router, routes, templates};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+const POLICIES: [(&str, &str); 4] = [
+    ("bexley.toml", include_str!("../../../policies/bexley.toml")),
+    ("devon.toml", include_str!("../../../policies/devon.toml")),
+    (
+        "hertfordshire.toml",
+        include_str!("../../../policies/hertfordshire.toml"),
+    ),
+    (
+        "portsmouth.toml",
+        include_str!("../../../policies/portsmouth.toml"),
+    ),
+];
+
+const PEOPLE: [&str; 5] = [
+    "anonymous",
+    "author",
+    "team-manager",
+    "service-manager",
+    "other-council",
+];
+
+struct World {
+    _db: TestDb,
+    state: WebState,
+    referral: String,
+    tokens: BTreeMap<&'static str, (String, String)>,
+}
+
+async fn world() -> World {
+    let db = TestDb::new(Backend::Sqlite).await.unwrap();
+    let clock = Arc::new(FixedClock::at(london_to_utc(
+        chrono::NaiveDateTime::parse_from_str("2026-11-25T10:00", "%Y-%m-%dT%H:%M").unwrap(),
+    )));
+    let app = App {
+        db: db.db.clone(),
+        policies: Arc::new(PolicySet::parse(POLICIES).unwrap()),
+        calendar: Arc::new(WorkingCalendar::new(
+            BankHolidays::from_govuk_json(include_str!("../../../data/bank-holidays.json"))
+                .unwrap(),
+        )),
+        clock,
+    };
+    app.ensure_council("bexley").await.unwrap();
+    app.ensure_council("devon").await.unwrap();
+    let team = app.create_team("bexley", "Children in Need").await.unwrap();
+    let people = [
+        ("author", "bexley", Some(team.as_str()), "social-worker"),
+        (
+            "team-manager",
+            "bexley",
+            Some(team.as_str()),
+            "team-manager",
+        ),
+        ("service-manager", "bexley", None, "service-manager"),
+        ("other-council", "devon", None, "social-worker"),
+    ];
+    let hash = auth::hash_password("access test").unwrap();
+    let mut actors = BTreeMap::new();
+    for (who, council, t, role) in people {
+        let a = app
+            .create_person(
+                council,
+                t,
+                who,
+                &format!("{who}@{council}.example"),
+                &[(role, None)],
+            )
+            .await
+            .unwrap();
+        app.set_password_hash(&a.person_id, &hash).await.unwrap();
+        actors.insert(who, a);
+    }
+    let sw = &actors["author"];
+    let child = app
+        .register_child(
+            sw,
+            carepanel_app::setup::NewChild {
+                case_system: "Liquid Logic",
+                case_system_id: "LL-ACCESS",
+                name: "Child Access",
+                date_of_birth: chrono::NaiveDate::from_ymd_opt(2014, 9, 9).unwrap(),
+                sex: None,
+                ethnicity: None,
+                disability: None,
+                legal_status: None,
+                looked_after: false,
+            },
+        )
+        .await
+        .unwrap();
+    let (_, panel) = app.panel("bexley-rcp").unwrap();
+    let form = panel.form("bexley-referral").unwrap();
+    let referral = app
+        .create_draft(
+            sw,
+            carepanel_app::referrals::NewReferral {
+                panel_id: "bexley-rcp".into(),
+                category: "support-package-over-1000".into(),
+                child_id: child,
+                form_id: Some(form.id.clone()),
+                answers: carepanel_app::demo_data::sample_answers(
+                    form,
+                    chrono::NaiveDate::from_ymd_opt(2026, 11, 10).unwrap(),
+                ),
+                amount: Some(carepanel_domain::Money::from_pounds(1500)),
+                children: 1,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    app.send(sw, &referral).await.unwrap();
+    let mut tokens = BTreeMap::new();
+    for (who, _, _, _) in people {
+        let council = if who == "other-council" {
+            "devon"
+        } else {
+            "bexley"
+        };
+        let Ok(s) = auth::sign_in(&app, &format!("{who}@{council}.example"), "access test")
+            .await
+            .unwrap()
+        else {
+            panic!("{who} signs in");
+        };
+        tokens.insert(who, (s.token, s.csrf));
+    }
+    World {
+        _db: db,
+        state: WebState {
+            app,
+            templates: Arc::new(templates()),
+            demo: None,
+        },
+        referral,
+        tokens,
+    }
+}
+
+fn outcome(status: StatusCode, location: Option<&str>) -> &'static str {
+    match (status.as_u16(), location) {
+        (200, _) => "ok",
+        (303, Some("/sign-in")) => "sign-in",
+        (303, _) => "done",
+        (403, _) => "forbidden",
+        (404, _) => "not-found",
+        _ => "other",
+    }
+}
+
+async fn request(w: &World, method: &str, path: &str, who: &str) -> (StatusCode, Option<String>) {
+    let uri = path.replace("{id}", &w.referral);
+    let mut b = Request::builder().method(method).uri(uri);
+    let mut body = String::new();
+    if let Some((token, csrf)) = w.tokens.get(who) {
+        b = b.header(header::COOKIE, format!("{}={token}", auth::SESSION_COOKIE));
+        body = format!("csrf={csrf}&comments=Please+add+the+costs+per+week");
+    }
+    if method == "POST" {
+        b = b.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    }
+    let res = router(w.state.clone())
+        .oneshot(b.body(Body::from(body)).unwrap())
+        .await
+        .unwrap();
+    let location = res
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    (res.status(), location)
+}
+
+#[tokio::test]
+async fn r4_every_route_for_every_person_matches_the_access_table() {
+    let table: toml::Value = toml::from_str(include_str!("access.toml")).unwrap();
+    let rows = table["route"].as_array().unwrap();
+    let key = |m: &str, p: &str| format!("{m} {p}");
+    let listed: Vec<String> = rows
+        .iter()
+        .map(|r| key(r["method"].as_str().unwrap(), r["path"].as_str().unwrap()))
+        .collect();
+    for (method, path, _) in routes() {
+        assert!(
+            listed.contains(&key(method, path)),
+            "{method} {path} has no row in access.toml"
+        );
+    }
+    let served: Vec<String> = routes().iter().map(|(m, p, _)| key(m, p)).collect();
+    for l in &listed {
+        assert!(
+            served.contains(l),
+            "access.toml lists {l}, which is not served"
+        );
+    }
+    let mut checked = 0;
+    let shared = world().await;
+    for row in rows {
+        let method = row["method"].as_str().unwrap();
+        let path = row["path"].as_str().unwrap();
+        for who in PEOPLE {
+            let expected = row[who]
+                .as_str()
+                .unwrap_or_else(|| panic!("{method} {path}: no entry for {who}"));
+            // State-changing requests each get a fresh world, so one person's action does not
+            // change what the next one finds.
+            let fresh;
+            let w = if method == "POST" {
+                fresh = world().await;
+                &fresh
+            } else {
+                &shared
+            };
+            let (status, location) = request(w, method, path, who).await;
+            let got = outcome(status, location.as_deref());
+            assert_eq!(
+                got, expected,
+                "{method} {path} as {who}: got {status} {location:?}"
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, rows.len() * PEOPLE.len());
+}
