@@ -427,3 +427,112 @@ fn review_roles(panel: &carepanel_domain::policy::Panel) -> Vec<String> {
     who.push("panel-administrator".into());
     who
 }
+
+/// A meeting's agenda as the coordinator and chair see it (AGD-01, AGD-02, AGD-07).
+#[derive(Debug, Clone)]
+pub struct Agenda {
+    pub meeting: meeting::Model,
+    pub panel_name: String,
+    /// (item, referral category label, slot start, slot end) in running order.
+    pub items: Vec<(agenda_item::Model, String, Option<String>, Option<String>)>,
+    pub for_chair: Vec<agenda_item::Model>,
+    pub capacity: String,
+}
+
+impl App {
+    /// The meetings of the panels this person works (administers, chairs or sits on), from
+    /// `from` on.
+    pub async fn my_meetings(
+        &self,
+        actor: &Actor,
+        from: chrono::NaiveDate,
+    ) -> Result<Vec<meeting::Model>, AppError> {
+        let panels: Vec<String> = self
+            .policies
+            .policies()
+            .iter()
+            .filter(|p| p.council.id == actor.council_id)
+            .flat_map(|p| p.panels.iter().map(move |panel| (p, panel)))
+            .filter(|(p, panel)| {
+                crate::access::holds(
+                    p,
+                    actor,
+                    &panel.id,
+                    &crate::access::panel_roles(p, &panel.id),
+                )
+                .is_some()
+            })
+            .map(|(_, panel)| panel.id.clone())
+            .collect();
+        Ok(meeting::Entity::find()
+            .filter(meeting::Column::CouncilId.eq(actor.council_id.clone()))
+            .filter(meeting::Column::PanelId.is_in(panels))
+            .filter(meeting::Column::MeetingDate.gte(from))
+            .order_by_asc(meeting::Column::StartsAt)
+            .all(&self.db)
+            .await?)
+    }
+
+    /// A meeting's agenda, for the people who work that panel (SEC-01, SEC-05).
+    pub async fn agenda(&self, actor: &Actor, meeting_id: &str) -> Result<Agenda, AppError> {
+        let m = self.meeting_for(actor, meeting_id).await?;
+        let (policy, panel) = self.panel(&m.panel_id)?;
+        require_role(
+            policy,
+            actor,
+            &panel.id,
+            &crate::access::panel_roles(policy, &panel.id),
+            "see this meeting's agenda",
+        )?;
+        let items = agenda_item::Entity::find()
+            .filter(agenda_item::Column::MeetingId.eq(meeting_id))
+            .order_by_asc(agenda_item::Column::Position)
+            .all(&self.db)
+            .await?;
+        let start = chrono::NaiveDateTime::parse_from_str(&m.starts_at, "%Y-%m-%dT%H:%M")
+            .map_err(|e| AppError::Conflict(e.to_string()))?;
+        let plan = crate::meetings::plan_agenda(panel, start, &items);
+        let mut running = Vec::new();
+        for slot in &plan.slots {
+            if let Some(item) = items.iter().find(|i| i.id == slot.id) {
+                let label = match &item.referral_id {
+                    Some(rid) => referral::Entity::find_by_id(rid.clone())
+                        .one(&self.db)
+                        .await?
+                        .map(|r| {
+                            panel
+                                .category(&r.category)
+                                .map_or(r.category.clone(), |c| c.label.clone())
+                        })
+                        .unwrap_or_default(),
+                    None => item.note.clone(),
+                };
+                running.push((
+                    item.clone(),
+                    label,
+                    slot.start.map(|t| t.format("%H:%M").to_string()),
+                    slot.end.map(|t| t.format("%H:%M").to_string()),
+                ));
+            }
+        }
+        let for_chair = items
+            .iter()
+            .filter(|i| i.status == "for-chair")
+            .cloned()
+            .collect();
+        let capacity = match panel.capacity.max_items {
+            Some(max) => format!("{} of {} places booked", m.units_used, max),
+            None => format!(
+                "{} booked; the terms of reference set no maximum",
+                m.units_used
+            ),
+        };
+        Ok(Agenda {
+            panel_name: panel.name.clone(),
+            meeting: m,
+            items: running,
+            for_chair,
+            capacity,
+        })
+    }
+}

@@ -103,7 +103,11 @@ fn cfg_04_terms_of_reference_review_dates_are_overdue_at_2026_11_25() {
 #[test]
 fn cfg_05_contacts_are_data_and_invented() {
     for p in policies().policies() {
-        assert!(!p.contacts.is_empty(), "{} holds contacts as data", p.council.id);
+        assert!(
+            !p.contacts.is_empty(),
+            "{} holds contacts as data",
+            p.council.id
+        );
         for c in &p.contacts {
             // Invented people on reserved addresses: no real mailbox is ever written to.
             if let Some(email) = &c.email {
@@ -112,7 +116,10 @@ fn cfg_05_contacts_are_data_and_invented() {
         }
     }
     for (name, text) in FILES {
-        assert!(!text.contains("gov.uk"), "{name} holds no real council address");
+        assert!(
+            !text.contains("gov.uk"),
+            "{name} holds no real council address"
+        );
     }
 }
 

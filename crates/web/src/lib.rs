@@ -48,6 +48,8 @@ pub fn templates() -> Environment<'static> {
             "sign_offs.html",
             include_str!("../templates/sign_offs.html"),
         ),
+        ("meetings.html", include_str!("../templates/meetings.html")),
+        ("agenda.html", include_str!("../templates/agenda.html")),
     ] {
         // The templates are part of the binary; a broken one fails the tests that render it.
         let _ = env.add_template(name, text);
@@ -68,6 +70,8 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<WebState>)> {
         ("POST", "/referrals/{id}/sign-off", post(sign_off)),
         ("POST", "/referrals/{id}/return", post(return_referral)),
         ("GET", "/sign-offs", get(sign_off_queue)),
+        ("GET", "/meetings", get(meetings)),
+        ("GET", "/meetings/{id}", get(agenda)),
         ("GET", "/assets/carepanel.css", get(stylesheet)),
         ("GET", "/assets/init.js", get(init_script)),
     ]
@@ -495,6 +499,97 @@ async fn sign_off_queue(State(state): State<WebState>, headers: HeaderMap) -> Re
         &state,
         "sign_offs.html",
         context! { title => "Waiting for your sign-off", actor_name => s.name, csrf => s.csrf, referrals },
+    )
+}
+
+#[derive(Serialize)]
+struct MeetingRow {
+    id: String,
+    panel: String,
+    starts: String,
+    cutoff: String,
+    booked: i32,
+}
+
+async fn meetings(State(state): State<WebState>, headers: HeaderMap) -> Response {
+    let s = match signed_in(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let today = state.app.local_now().date();
+    let rows = match state.app.my_meetings(&s.actor, today).await {
+        Ok(r) => r,
+        Err(e) => return error_page(&state, &e),
+    };
+    let meetings: Vec<MeetingRow> = rows
+        .into_iter()
+        .map(|m| MeetingRow {
+            panel: state
+                .app
+                .panel(&m.panel_id)
+                .map_or(m.panel_id.clone(), |(_, p)| p.name.clone()),
+            starts: m.starts_at.replace('T', " "),
+            cutoff: m.cutoff.replace('T', " "),
+            booked: m.units_used,
+            id: m.id,
+        })
+        .collect();
+    render(
+        &state,
+        "meetings.html",
+        context! { title => "Meetings", actor_name => s.name, csrf => s.csrf, meetings },
+    )
+}
+
+#[derive(Serialize)]
+struct ItemRow {
+    referral: Option<String>,
+    label: String,
+    kind: String,
+    status: String,
+    start: Option<String>,
+    end: Option<String>,
+}
+
+async fn agenda(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let s = match signed_in(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let a = match state.app.agenda(&s.actor, &id).await {
+        Ok(a) => a,
+        Err(e) => return error_page(&state, &e),
+    };
+    let items: Vec<ItemRow> = a
+        .items
+        .into_iter()
+        .map(|(i, label, start, end)| ItemRow {
+            referral: i.referral_id,
+            label,
+            kind: i.kind,
+            status: i.status,
+            start,
+            end,
+        })
+        .collect();
+    render(
+        &state,
+        "agenda.html",
+        context! {
+            title => format!("Agenda for {}", a.meeting.starts_at.replace('T', " ")),
+            actor_name => s.name,
+            csrf => s.csrf,
+            panel => a.panel_name,
+            starts => a.meeting.starts_at.replace('T', " "),
+            cutoff => a.meeting.cutoff.replace('T', " "),
+            capacity => a.capacity,
+            items,
+            for_chair => a.for_chair.len(),
+        },
     )
 }
 

@@ -450,3 +450,19 @@ async fn sign_off_journey_through_the_pages() {
     let own = call(&site, get(&format!("/referrals/{id}"), Some(&sw_session))).await;
     assert!(!own.body.contains("Sign off as ready to proceed"));
 }
+
+#[test]
+fn every_template_file_is_registered_and_parses() {
+    let env = templates();
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().to_string();
+        assert!(
+            env.get_template(&name).is_ok(),
+            "{name} is not registered in templates()"
+        );
+        n += 1;
+    }
+    assert!(n >= 9);
+}
