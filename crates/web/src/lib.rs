@@ -50,6 +50,7 @@ pub fn templates() -> Environment<'static> {
         ),
         ("meetings.html", include_str!("../templates/meetings.html")),
         ("agenda.html", include_str!("../templates/agenda.html")),
+        ("child.html", include_str!("../templates/child.html")),
     ] {
         // The templates are part of the binary; a broken one fails the tests that render it.
         let _ = env.add_template(name, text);
@@ -72,6 +73,7 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<WebState>)> {
         ("GET", "/sign-offs", get(sign_off_queue)),
         ("GET", "/meetings", get(meetings)),
         ("GET", "/meetings/{id}", get(agenda)),
+        ("GET", "/children/{id}", get(child_page)),
         ("GET", "/assets/carepanel.css", get(stylesheet)),
         ("GET", "/assets/init.js", get(init_script)),
     ]
@@ -589,6 +591,40 @@ async fn agenda(
             capacity => a.capacity,
             items,
             for_chair => a.for_chair.len(),
+        },
+    )
+}
+
+/// A child's panel history; reading it is recorded in the audit trail (SEC-03).
+async fn child_page(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let s = match signed_in(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let h = match state.app.child_history(&s.actor, &id).await {
+        Ok(h) => h,
+        Err(e) => return error_page(&state, &e),
+    };
+    let decisions = h.decisions.len();
+    let referrals = rows_for(&state, h.referrals);
+    render(
+        &state,
+        "child.html",
+        context! {
+            title => h.child.name.clone(),
+            actor_name => s.name,
+            csrf => s.csrf,
+            name => h.child.name,
+            case_system => h.child.case_system,
+            case_system_id => h.child.case_system_id,
+            dob => h.child.date_of_birth.format("%-d %B %Y").to_string(),
+            legal_status => h.child.legal_status.unwrap_or_else(|| "not recorded".into()),
+            referrals,
+            decisions,
         },
     )
 }

@@ -39,6 +39,7 @@ struct World {
     state: WebState,
     referral: String,
     meeting: String,
+    child: String,
     tokens: BTreeMap<&'static str, (String, String)>,
 }
 
@@ -113,7 +114,7 @@ async fn world() -> World {
             carepanel_app::referrals::NewReferral {
                 panel_id: "bexley-rcp".into(),
                 category: "support-package-over-1000".into(),
-                child_id: child,
+                child_id: child.clone(),
                 form_id: Some(form.id.clone()),
                 answers: carepanel_app::demo_data::sample_answers(
                     form,
@@ -177,6 +178,7 @@ async fn world() -> World {
         },
         referral,
         meeting,
+        child,
         tokens,
     }
 }
@@ -195,7 +197,8 @@ fn outcome(status: StatusCode, location: Option<&str>) -> &'static str {
 async fn request(w: &World, method: &str, path: &str, who: &str) -> (StatusCode, Option<String>) {
     let uri = path
         .replace("{id}", &w.referral)
-        .replace("{meeting}", &w.meeting);
+        .replace("{meeting}", &w.meeting)
+        .replace("{child}", &w.child);
     let mut b = Request::builder().method(method).uri(uri);
     let mut body = String::new();
     if let Some((token, csrf)) = w.tokens.get(who) {
@@ -230,7 +233,7 @@ async fn r4_every_route_for_every_person_matches_the_access_table() {
     let served: Vec<String> = routes().iter().map(|(m, p, _)| key(m, p)).collect();
     let listed_as_served: Vec<String> = listed
         .iter()
-        .map(|l| l.replace("{meeting}", "{id}"))
+        .map(|l| l.replace("{meeting}", "{id}").replace("{child}", "{id}"))
         .collect();
     for s in &served {
         assert!(
