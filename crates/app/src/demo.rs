@@ -141,7 +141,6 @@ impl App {
                 councils.push(p);
             }
         }
-        let clock_restore = end;
         let mut casts = Vec::new();
         for policy in &councils {
             self.ensure_council(&policy.council.id).await?;
@@ -178,7 +177,7 @@ impl App {
         for (t, ci, panel_id) in plan {
             self.decide_due(clock, &mut open, t, &casts, &mut rng, &mut report)
                 .await?;
-            set_clock(clock, london_to_utc(t));
+            clock.set(london_to_utc(t));
             let cast = &casts[ci];
             match self
                 .demo_referral(cast, &panel_id, t, &mut rng, &mut report)
@@ -193,7 +192,7 @@ impl App {
         let now_local = utc_to_london(end);
         self.decide_due(clock, &mut open, now_local, &casts, &mut rng, &mut report)
             .await?;
-        set_clock(clock, clock_restore);
+        clock.set(end);
         Ok(report)
     }
 
@@ -441,7 +440,7 @@ impl App {
                 break;
             }
             let (start, item, panel_id, ci) = open.remove(0);
-            set_clock(clock, london_to_utc(start + Duration::minutes(30)));
+            clock.set(london_to_utc(start + Duration::minutes(30)));
             let (_, panel) = self.panel(&panel_id)?;
             let Some(chair) = casts[ci].chairs.get(&panel_id) else {
                 continue;
@@ -514,8 +513,4 @@ fn demo_decision(panel: &Panel, on: NaiveDate, rng: &mut Rng) -> DecisionInput {
         considered: panel.decision.considerations.clone(),
         is_ratification: false,
     }
-}
-
-fn set_clock(clock: &crate::FixedClock, t: chrono::DateTime<chrono::Utc>) {
-    clock.set(t);
 }

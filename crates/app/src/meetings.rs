@@ -2,7 +2,7 @@
 //! with several app instances racing), decisions, interim decisions and declarations
 //! (SCHED-02, AGD-01, AGD-02, DEC-*, EMG-*, MEM-06).
 
-use crate::access::{holds, require_role, same_council};
+use crate::access::{require_role, same_council};
 use crate::referrals::{refusal, state_name};
 use crate::{Actor, App, AppError, new_id};
 use carepanel_domain::Money;
@@ -724,13 +724,6 @@ impl App {
         })
         .await?;
         Ok(id)
-    }
-
-    /// Whether `holder` roles could chair `panel` (for listings and tests).
-    pub fn may_chair(&self, actor: &Actor, panel_id: &str) -> bool {
-        self.panel(panel_id)
-            .map(|(policy, panel)| holds(policy, actor, panel_id, &panel.chair.eligible).is_some())
-            .unwrap_or(false)
     }
 }
 

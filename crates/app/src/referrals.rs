@@ -668,9 +668,8 @@ impl App {
         id: &str,
     ) -> Result<Option<String>, AppError> {
         let r = self.load_referral(&self.db, id).await?;
-        let (policy, panel) = self.panel(&r.panel_id)?;
+        let (policy, _) = self.panel(&r.panel_id)?;
         require_read(policy, actor, &r)?;
-        let _ = panel;
         let ReferralState::AwaitingSignOff { step } = state_of(&r)? else {
             return Ok(None);
         };

@@ -13,6 +13,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{MethodRouter, get, post};
 use carepanel_app::{Actor, App, AppError};
 use minijinja::{Environment, context};
+use sea_orm::EntityTrait;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -169,8 +170,6 @@ async fn session(state: &WebState, headers: &HeaderMap) -> Result<Option<Session
         token,
     }))
 }
-
-use sea_orm::EntityTrait;
 
 fn render(state: &WebState, name: &str, ctx: minijinja::Value) -> Response {
     match state

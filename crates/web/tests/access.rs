@@ -2,29 +2,16 @@
 //! written apart from the code. A route missing from the table fails the test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use carepanel_app::{App, FixedClock};
-use carepanel_domain::calendar::{BankHolidays, WorkingCalendar, london_to_utc};
-use carepanel_domain::policy_set::PolicySet;
 use carepanel_store::testing::{Backend, TestDb};
 use carepanel_web::{WebState, auth, router, routes, templates};
+use common::app_on;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use tower::ServiceExt;
-
-const POLICIES: [(&str, &str); 4] = [
-    ("bexley.toml", include_str!("../../../policies/bexley.toml")),
-    ("devon.toml", include_str!("../../../policies/devon.toml")),
-    (
-        "hertfordshire.toml",
-        include_str!("../../../policies/hertfordshire.toml"),
-    ),
-    (
-        "portsmouth.toml",
-        include_str!("../../../policies/portsmouth.toml"),
-    ),
-];
 
 const PEOPLE: [&str; 5] = [
     "anonymous",
@@ -45,18 +32,7 @@ struct World {
 
 async fn world() -> World {
     let db = TestDb::new(Backend::Sqlite).await.unwrap();
-    let clock = Arc::new(FixedClock::at(london_to_utc(
-        chrono::NaiveDateTime::parse_from_str("2026-11-25T10:00", "%Y-%m-%dT%H:%M").unwrap(),
-    )));
-    let app = App {
-        db: db.db.clone(),
-        policies: Arc::new(PolicySet::parse(POLICIES).unwrap()),
-        calendar: Arc::new(WorkingCalendar::new(
-            BankHolidays::from_govuk_json(include_str!("../../../data/bank-holidays.json"))
-                .unwrap(),
-        )),
-        clock,
-    };
+    let (app, _clock) = app_on(db.db.clone());
     app.ensure_council("bexley").await.unwrap();
     app.ensure_council("devon").await.unwrap();
     let team = app.create_team("bexley", "Children in Need").await.unwrap();

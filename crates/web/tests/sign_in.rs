@@ -1,29 +1,17 @@
 //! Sign-in, sessions, CSRF and headers, through the router as a browser would use it (R5, R10).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use carepanel_app::{App, FixedClock};
-use carepanel_domain::calendar::{BankHolidays, WorkingCalendar, london_to_utc};
-use carepanel_domain::policy_set::PolicySet;
+use carepanel_app::FixedClock;
 use carepanel_store::testing::{Backend, TestDb};
 use carepanel_web::{WebState, auth, router, templates};
+use common::app_on;
 use http_body_util::BodyExt;
 use std::sync::Arc;
 use tower::ServiceExt;
-
-const POLICIES: [(&str, &str); 4] = [
-    ("bexley.toml", include_str!("../../../policies/bexley.toml")),
-    ("devon.toml", include_str!("../../../policies/devon.toml")),
-    (
-        "hertfordshire.toml",
-        include_str!("../../../policies/hertfordshire.toml"),
-    ),
-    (
-        "portsmouth.toml",
-        include_str!("../../../policies/portsmouth.toml"),
-    ),
-];
 
 struct Site {
     _db: TestDb,
@@ -34,18 +22,7 @@ struct Site {
 
 async fn site() -> Site {
     let db = TestDb::new(Backend::Sqlite).await.unwrap();
-    let clock = Arc::new(FixedClock::at(london_to_utc(
-        chrono::NaiveDateTime::parse_from_str("2026-11-25T10:00", "%Y-%m-%dT%H:%M").unwrap(),
-    )));
-    let app = App {
-        db: db.db.clone(),
-        policies: Arc::new(PolicySet::parse(POLICIES).unwrap()),
-        calendar: Arc::new(WorkingCalendar::new(
-            BankHolidays::from_govuk_json(include_str!("../../../data/bank-holidays.json"))
-                .unwrap(),
-        )),
-        clock: clock.clone(),
-    };
+    let (app, clock) = app_on(db.db.clone());
     app.ensure_council("bexley").await.unwrap();
     let sw = app
         .create_person(

@@ -557,9 +557,6 @@ fn cutoff_checks(c: &mut Checker<'_>, p: &Path, panel: &Panel) {
                 None,
             );
         }
-        if a.kind == LateKind::Emergency && !panel.emergency.interim_allowed {
-            // Accepting emergency requests late is separate from interim decisions: allowed.
-        }
     }
     if let Some(papers) = &panel.papers
         && papers.working_days_before > 20
