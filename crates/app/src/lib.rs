@@ -11,6 +11,7 @@ pub mod meetings;
 pub mod panel_work;
 pub mod referrals;
 pub mod setup;
+pub mod views;
 
 pub use error::AppError;
 

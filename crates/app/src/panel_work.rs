@@ -42,7 +42,7 @@ pub struct ChildHistory {
 }
 
 impl App {
-    async fn meeting_for(
+    pub(crate) async fn meeting_for(
         &self,
         actor: &Actor,
         meeting_id: &str,

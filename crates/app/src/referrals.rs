@@ -35,7 +35,7 @@ pub struct NewReferral {
 }
 
 /// Roles that may write a referral (the administrator may enter one for a worker, REF-20).
-fn referrer_roles(panel_admin: &str) -> Vec<String> {
+pub(crate) fn referrer_roles(panel_admin: &str) -> Vec<String> {
     [
         "social-worker",
         "team-manager",

@@ -3,6 +3,10 @@
 //! signs people in, carries their session and CSRF token, and renders.
 
 pub mod auth;
+pub mod components;
+pub mod decision_pages;
+pub mod input;
+pub mod referral_pages;
 
 use auth::{LOGIN_CSRF_COOKIE, SESSION_COOKIE};
 use axum::Router;
@@ -35,6 +39,7 @@ pub struct Demo {
 
 pub fn templates() -> Environment<'static> {
     let mut env = Environment::new();
+    components::register(&mut env);
     for (name, text) in [
         ("layout.html", include_str!("../templates/layout.html")),
         ("start.html", include_str!("../templates/start.html")),
@@ -52,6 +57,23 @@ pub fn templates() -> Environment<'static> {
         ("meetings.html", include_str!("../templates/meetings.html")),
         ("agenda.html", include_str!("../templates/agenda.html")),
         ("child.html", include_str!("../templates/child.html")),
+        (
+            "referral_new.html",
+            include_str!("../templates/referral_new.html"),
+        ),
+        (
+            "referral_edit.html",
+            include_str!("../templates/referral_edit.html"),
+        ),
+        ("_date.html", include_str!("../templates/_date.html")),
+        ("item.html", include_str!("../templates/item.html")),
+        ("decision.html", include_str!("../templates/decision.html")),
+        ("planner.html", include_str!("../templates/planner.html")),
+        ("interim.html", include_str!("../templates/interim.html")),
+        (
+            "interim_decision.html",
+            include_str!("../templates/interim_decision.html"),
+        ),
     ] {
         // The templates are part of the binary; a broken one fails the tests that render it.
         let _ = env.add_template(name, text);
@@ -68,13 +90,68 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<WebState>)> {
         ("POST", "/sign-in", post(sign_in)),
         ("POST", "/sign-out", post(sign_out)),
         ("GET", "/referrals", get(my_referrals)),
+        (
+            "GET",
+            "/referrals/new",
+            get(referral_pages::new_referral_page),
+        ),
+        (
+            "POST",
+            "/referrals/new",
+            post(referral_pages::create_referral),
+        ),
         ("GET", "/referrals/{id}", get(referral_page)),
+        (
+            "GET",
+            "/referrals/{id}/edit",
+            get(referral_pages::edit_page),
+        ),
+        (
+            "POST",
+            "/referrals/{id}/edit",
+            post(referral_pages::save_referral),
+        ),
+        (
+            "POST",
+            "/referrals/{id}/send",
+            post(referral_pages::send_referral),
+        ),
+        (
+            "POST",
+            "/referrals/{id}/attachments",
+            post(referral_pages::attach),
+        ),
         ("POST", "/referrals/{id}/sign-off", post(sign_off)),
         ("POST", "/referrals/{id}/return", post(return_referral)),
         ("GET", "/sign-offs", get(sign_off_queue)),
         ("GET", "/meetings", get(meetings)),
         ("GET", "/meetings/{id}", get(agenda)),
         ("GET", "/children/{id}", get(child_page)),
+        ("GET", "/items/{id}", get(decision_pages::item_page)),
+        (
+            "POST",
+            "/items/{id}/decision",
+            post(decision_pages::record_decision),
+        ),
+        (
+            "POST",
+            "/items/{id}/declarations",
+            post(decision_pages::declare),
+        ),
+        (
+            "GET",
+            "/decisions/{id}",
+            get(decision_pages::decision_sheet),
+        ),
+        ("GET", "/planner", get(decision_pages::planner)),
+        ("GET", "/interim", get(decision_pages::interim_page)),
+        ("POST", "/interim", post(decision_pages::take_interim)),
+        (
+            "GET",
+            "/interim/{id}",
+            get(decision_pages::interim_decision),
+        ),
+        ("POST", "/interim/{id}/ratify", post(decision_pages::ratify)),
         ("GET", "/assets/carepanel.css", get(stylesheet)),
         ("GET", "/assets/init.js", get(init_script)),
     ]
@@ -144,7 +221,7 @@ fn set_cookie(name: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
 }
 
 /// The signed-in person, if any.
-struct Session {
+pub(crate) struct Session {
     actor: Actor,
     csrf: String,
     name: String,
@@ -171,7 +248,7 @@ async fn session(state: &WebState, headers: &HeaderMap) -> Result<Option<Session
     }))
 }
 
-fn render(state: &WebState, name: &str, ctx: minijinja::Value) -> Response {
+pub(crate) fn render(state: &WebState, name: &str, ctx: minijinja::Value) -> Response {
     match state
         .templates
         .get_template(name)
@@ -197,7 +274,7 @@ fn html_escape(s: &str) -> String {
 }
 
 /// An error from a use case as a page in the same style: 403, 404, 409 or 422.
-fn error_page(state: &WebState, e: &AppError) -> Response {
+pub(crate) fn error_page(state: &WebState, e: &AppError) -> Response {
     let (status, title) = match e {
         AppError::Forbidden { .. } => (StatusCode::FORBIDDEN, "You cannot see or do this"),
         AppError::NotFound(_) => (StatusCode::NOT_FOUND, "Page not found"),
@@ -253,7 +330,7 @@ async fn sign_in_page(State(state): State<WebState>) -> Response {
 
 #[derive(Serialize)]
 struct FieldMessage {
-    field: &'static str,
+    field: String,
     message: String,
 }
 
@@ -299,7 +376,7 @@ async fn sign_in(
             };
             let login_csrf = auth::token();
             let errors = vec![FieldMessage {
-                field: "email",
+                field: "email".into(),
                 message,
             }];
             let mut res = render(
@@ -345,7 +422,7 @@ async fn sign_out(
     }
 }
 
-async fn signed_in(state: &WebState, headers: &HeaderMap) -> Result<Session, Response> {
+pub(crate) async fn signed_in(state: &WebState, headers: &HeaderMap) -> Result<Session, Response> {
     match session(state, headers).await {
         Ok(Some(s)) => Ok(s),
         Ok(None) => Err(Redirect::to("/sign-in").into_response()),
@@ -391,29 +468,77 @@ async fn referral_page(
     show_referral(&state, &s, &id, None, "").await
 }
 
-/// A referral's page; `error` and `comments` re-show a refused return with what was typed.
-async fn show_referral(
+/// A referral's page; `error` (field, message) re-shows a refused action, and `comments`
+/// what was typed for a refused return.
+pub(crate) async fn show_referral(
     state: &WebState,
     s: &Session,
     id: &str,
-    error: Option<String>,
+    error: Option<(String, String)>,
     comments: &str,
 ) -> Response {
-    let r = match state.app.referral(&s.actor, id).await {
-        Ok(r) => r,
+    let v = match state.app.referral_view(&s.actor, id).await {
+        Ok(v) => v,
         Err(e) => return error_page(state, &e),
     };
-    let missing = state.app.readiness(&s.actor, id).await.unwrap_or_default();
+    let r = &v.referral;
+    let Ok((policy, panel)) = state.app.panel(&r.panel_id) else {
+        return error_page(state, &AppError::NotFound("panel".into()));
+    };
     let next = state.app.next_signatory(&s.actor, id).await.ok().flatten();
     let can_sign = r.author_id != s.actor.person_id
         && next.is_some_and(|role| s.actor.roles_for(&r.panel_id).contains(&role));
-    let (panel, category) = names(state, &r);
-    let errors = error.map(|message| {
-        vec![FieldMessage {
-            field: "comments",
-            message,
-        }]
+    let is_author = r.author_id == s.actor.person_id;
+    let editable = is_author && matches!(r.state.as_str(), "draft" | "returned");
+    let (panel_name, category) = names(state, r);
+    let people = person_names(state, &r.council_id).await;
+    let who = |pid: &str| people.get(pid).cloned().unwrap_or_else(|| pid.to_string());
+    let sign_offs: Vec<_> = v
+        .sign_offs
+        .iter()
+        .map(|so| {
+            context! {
+                role => policy.role_label(&so.role).to_string(),
+                person => who(&so.person_id),
+                outcome => so.outcome.clone(),
+                comments => so.comments.clone(),
+                at => carepanel_domain::calendar::utc_to_london(so.signed_at).format("%-d %B %Y %H:%M").to_string(),
+            }
+        })
+        .collect();
+    let chain: Vec<String> = v
+        .who_must_sign
+        .chain
+        .iter()
+        .map(|r| policy.role_label(r).to_string())
+        .collect();
+    let attachments: Vec<_> = v
+        .attachments
+        .iter()
+        .map(|a| {
+            context! {
+                document => panel.documents.iter().find(|d| d.id == a.document_id).map_or(a.document_id.clone(), |d| d.label.clone()),
+                filename => a.filename.clone(),
+                size => format!("{} KB", (a.size_bytes + 1023) / 1024),
+                written_on => a.written_on.map(|d| d.format("%-d %B %Y").to_string()),
+            }
+        })
+        .collect();
+    let listed = v.listed.as_ref().map(|(m, item)| {
+        context! {
+            meeting_id => m.id.clone(),
+            starts => pretty_time(&m.starts_at),
+            status => item.status.clone(),
+            reason => item.note.clone(),
+            slot => item.slot_start.clone(),
+        }
     });
+    let decisions: Vec<_> = v
+        .decisions
+        .iter()
+        .map(|d| decision_summary(policy, panel, d))
+        .collect();
+    let errors = error.map(|(field, message)| vec![FieldMessage { field, message }]);
     let status = if errors.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -422,10 +547,89 @@ async fn show_referral(
     let mut res = render(
         state,
         "referral.html",
-        context! { title => category.clone(), actor_name => s.name.clone(), csrf => s.csrf.clone(), id, panel, category, state => r.state, missing, can_sign, errors, comments },
+        context! {
+            title => category.clone(),
+            actor_name => s.name.clone(),
+            csrf => s.csrf.clone(),
+            id,
+            panel => panel_name,
+            category,
+            child => v.child.name.clone(),
+            child_id => v.child.id.clone(),
+            state => r.state.clone(),
+            missing => v.missing,
+            who_reason => v.who_must_sign.reason.clone(),
+            chain,
+            sign_offs,
+            attachments,
+            listed,
+            decisions,
+            can_sign,
+            editable,
+            errors,
+            comments,
+        },
     );
     *res.status_mut() = status;
     res
+}
+
+/// "2026-12-03T10:00" as "3 December 2026 at 10:00".
+pub(crate) fn pretty_time(iso: &str) -> String {
+    chrono::NaiveDateTime::parse_from_str(iso, "%Y-%m-%dT%H:%M")
+        .map(|t| t.format("%-d %B %Y at %H:%M").to_string())
+        .unwrap_or_else(|_| iso.replace('T', " "))
+}
+
+/// The names of a council's people, by id.
+pub(crate) async fn person_names(state: &WebState, council_id: &str) -> HashMap<String, String> {
+    use carepanel_store::entity::person;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    person::Entity::find()
+        .filter(person::Column::CouncilId.eq(council_id))
+        .all(&state.app.db)
+        .await
+        .map(|ps| ps.into_iter().map(|p| (p.id, p.name)).collect())
+        .unwrap_or_default()
+}
+
+/// A decision as a referral's page lists it.
+pub(crate) fn decision_summary(
+    _policy: &carepanel_domain::policy::Policy,
+    panel: &carepanel_domain::policy::Panel,
+    d: &carepanel_app::views::DecisionView,
+) -> minijinja::Value {
+    let outcome = panel
+        .outcomes
+        .iter()
+        .find(|o| o.id == d.decision.outcome)
+        .map_or(d.decision.outcome.clone(), |o| o.label.clone());
+    context! {
+        id => d.decision.id.clone(),
+        outcome,
+        decided => carepanel_domain::calendar::utc_to_london(d.decision.decided_at).format("%-d %B %Y").to_string(),
+        weekly => carepanel_domain::money::Money::from_pence(d.decision.weekly_pence).to_string(),
+        total => carepanel_domain::money::Money::from_pence(d.decision.total_pence).to_string(),
+        return_date => d.decision.return_date.map(|x| x.format("%-d %B %Y").to_string()),
+        actions => d.actions.iter().map(|a| context! { description => a.description.clone(), owner => a.owner.clone(), due => a.due_date.format("%-d %B %Y").to_string(), status => a.status.clone() }).collect::<Vec<_>>(),
+    }
+}
+
+/// A state-changing form read as pairs: the session must be live and `csrf` its token.
+pub(crate) async fn form_session_token(
+    state: &WebState,
+    headers: &HeaderMap,
+    csrf: &str,
+) -> Result<Session, Response> {
+    let s = signed_in(state, headers).await?;
+    if auth::same_token(csrf, &s.csrf) {
+        Ok(s)
+    } else {
+        Err(error_page(
+            state,
+            &AppError::forbidden("The form had expired; go back and try again", "R5"),
+        ))
+    }
 }
 
 /// A state-changing form: the session must be live and the form must carry its CSRF token.
@@ -480,7 +684,14 @@ async fn return_referral(
         Err(AppError::Invalid(_)) => {
             let message =
                 "Enter what needs to change before the referral can be signed off".to_string();
-            show_referral(&state, &s, &id, Some(message), &comments).await
+            show_referral(
+                &state,
+                &s,
+                &id,
+                Some(("comments".into(), message)),
+                &comments,
+            )
+            .await
         }
         Err(e) => error_page(&state, &e),
     }
@@ -544,6 +755,7 @@ async fn meetings(State(state): State<WebState>, headers: HeaderMap) -> Response
 
 #[derive(Serialize)]
 struct ItemRow {
+    id: String,
     referral: Option<String>,
     label: String,
     kind: String,
@@ -565,10 +777,19 @@ async fn agenda(
         Ok(a) => a,
         Err(e) => return error_page(&state, &e),
     };
+    let interims: Vec<_> = state
+        .app
+        .awaiting_ratification(&s.actor, &id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|i| context! { id => i.id, request => i.request, status => i.status })
+        .collect();
     let items: Vec<ItemRow> = a
         .items
         .into_iter()
         .map(|(i, label, start, end)| ItemRow {
+            id: i.id,
             referral: i.referral_id,
             label,
             kind: i.kind,
@@ -590,6 +811,8 @@ async fn agenda(
             capacity => a.capacity,
             items,
             for_chair => a.for_chair.len(),
+            meeting_id => id,
+            interims => interims,
         },
     )
 }

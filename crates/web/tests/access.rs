@@ -13,12 +13,13 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use tower::ServiceExt;
 
-const PEOPLE: [&str; 5] = [
+const PEOPLE: [&str; 6] = [
     "anonymous",
     "author",
     "team-manager",
     "service-manager",
     "other-council",
+    "coordinator",
 ];
 
 struct World {
@@ -27,6 +28,9 @@ struct World {
     referral: String,
     meeting: String,
     child: String,
+    item: String,
+    decision: String,
+    interim: String,
     tokens: BTreeMap<&'static str, (String, String)>,
 }
 
@@ -130,6 +134,73 @@ async fn world() -> World {
     .insert(&app.db)
     .await
     .unwrap();
+    // The referral's place on that meeting, a decision taken on it earlier, and a decision
+    // between meetings awaiting ratification there, as the use cases store them.
+    let item = carepanel_app::new_id();
+    carepanel_store::entity::agenda_item::ActiveModel {
+        id: sea_orm::Set(item.clone()),
+        meeting_id: sea_orm::Set(meeting.clone()),
+        referral_id: sea_orm::Set(Some(referral.clone())),
+        kind: sea_orm::Set("new".into()),
+        position: sea_orm::Set(1),
+        slot_start: sea_orm::Set(None),
+        slot_end: sea_orm::Set(None),
+        units: sea_orm::Set(1),
+        status: sea_orm::Set("listed".into()),
+        chair_priority: sea_orm::Set(None),
+        note: sea_orm::Set("Listed on time".into()),
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let decision = carepanel_app::new_id();
+    carepanel_store::entity::decision::ActiveModel {
+        id: sea_orm::Set(decision.clone()),
+        council_id: sea_orm::Set("bexley".into()),
+        panel_id: sea_orm::Set("bexley-rcp".into()),
+        agenda_item_id: sea_orm::Set(item.clone()),
+        referral_id: sea_orm::Set(Some(referral.clone())),
+        outcome: sea_orm::Set("resource-approved".into()),
+        rationale: sea_orm::Set("Meets the threshold".into()),
+        lines: sea_orm::Set("[]".into()),
+        conditions: sea_orm::Set("[]".into()),
+        return_date: sea_orm::Set(None),
+        defer_to: sea_orm::Set(None),
+        link: sea_orm::Set(None),
+        total_pence: sea_orm::Set(0),
+        weekly_pence: sea_orm::Set(0),
+        policy_version: sea_orm::Set("test".into()),
+        decided_by: sea_orm::Set(actors["service-manager"].person_id.clone()),
+        decided_at: sea_orm::Set(chrono::Utc::now()),
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let interim = carepanel_app::new_id();
+    carepanel_store::entity::interim_decision::ActiveModel {
+        id: sea_orm::Set(interim.clone()),
+        council_id: sea_orm::Set("bexley".into()),
+        panel_id: sea_orm::Set("bexley-rcp".into()),
+        child_id: sea_orm::Set(child.clone()),
+        referral_id: sea_orm::Set(None),
+        situation: sea_orm::Set("urgent".into()),
+        approver_id: sea_orm::Set(actors["service-manager"].person_id.clone()),
+        approver_role: sea_orm::Set("service-manager".into()),
+        in_absence_of: sea_orm::Set(None),
+        absence_reason: sea_orm::Set(None),
+        amount_pence: sea_orm::Set(Some(50_000)),
+        request: sea_orm::Set("Emergency respite for a weekend".into()),
+        why_urgent: sea_orm::Set("The carer is in hospital".into()),
+        decided_at: sea_orm::Set(chrono::Utc::now()),
+        valid_until: sea_orm::Set(carepanel_domain::schedule::iso_minute(next.start)),
+        ratification_meeting_id: sea_orm::Set(meeting.clone()),
+        status: sea_orm::Set("awaiting-ratification".into()),
+        policy_version: sea_orm::Set("test".into()),
+        rule: sea_orm::Set("test".into()),
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
     let mut tokens = BTreeMap::new();
     for (who, _, _, _) in people {
         let council = if who == "other-council" {
@@ -155,6 +226,9 @@ async fn world() -> World {
         referral,
         meeting,
         child,
+        item,
+        decision,
+        interim,
         tokens,
     }
 }
@@ -166,6 +240,7 @@ fn outcome(status: StatusCode, location: Option<&str>) -> &'static str {
         (303, _) => "done",
         (403, _) => "forbidden",
         (404, _) => "not-found",
+        (422, _) => "invalid",
         _ => "other",
     }
 }
@@ -174,14 +249,24 @@ async fn request(w: &World, method: &str, path: &str, who: &str) -> (StatusCode,
     let uri = path
         .replace("{id}", &w.referral)
         .replace("{meeting}", &w.meeting)
-        .replace("{child}", &w.child);
+        .replace("{child}", &w.child)
+        .replace("{item}", &w.item)
+        .replace("{decision}", &w.decision)
+        .replace("{interim}", &w.interim);
     let mut b = Request::builder().method(method).uri(uri);
     let mut body = String::new();
     if let Some((token, csrf)) = w.tokens.get(who) {
         b = b.header(header::COOKIE, format!("{}={token}", auth::SESSION_COOKIE));
         body = format!("csrf={csrf}&comments=Please+add+the+costs+per+week");
     }
-    if method == "POST" {
+    if method == "POST" && path.ends_with("/attachments") {
+        // The attachment form is a file upload.
+        let csrf = w.tokens.get(who).map(|(_, c)| c.as_str()).unwrap_or("");
+        body = format!(
+            "--XX\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--XX\r\nContent-Disposition: form-data; name=\"document\"\r\n\r\nassessment\r\n--XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\nnotes\r\n--XX--\r\n"
+        );
+        b = b.header(header::CONTENT_TYPE, "multipart/form-data; boundary=XX");
+    } else if method == "POST" {
         b = b.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
     }
     let res = router(w.state.clone())
@@ -209,7 +294,11 @@ async fn r4_every_route_for_every_person_matches_the_access_table() {
     let served: Vec<String> = routes().iter().map(|(m, p, _)| key(m, p)).collect();
     let listed_as_served: Vec<String> = listed
         .iter()
-        .map(|l| l.replace("{meeting}", "{id}").replace("{child}", "{id}"))
+        .map(|l| {
+            ["{meeting}", "{child}", "{item}", "{decision}", "{interim}"]
+                .iter()
+                .fold(l.clone(), |acc, p| acc.replace(p, "{id}"))
+        })
         .collect();
     for s in &served {
         assert!(
