@@ -61,6 +61,22 @@ impl Clock for FixedClock {
     }
 }
 
+/// A running clock set to start at a chosen moment: for demonstrations and browser tests that
+/// must be "on the day of the meeting". It moves on in real time from there.
+pub struct OffsetClock(pub chrono::Duration);
+
+impl OffsetClock {
+    pub fn starting_at(t: DateTime<Utc>) -> Self {
+        OffsetClock(t - Utc::now())
+    }
+}
+
+impl Clock for OffsetClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now() + self.0
+    }
+}
+
 /// Everything a use case needs: the database, the policies, the calendar and the clock.
 #[derive(Clone)]
 pub struct App {

@@ -208,24 +208,59 @@ fn redact(url: &str) -> String {
 /// The password every demonstration account has.
 pub const DEMO_PASSWORD: &str = "demo-panel-2026";
 
-pub fn serve_cmd(loaded: Loaded, db: &DbArg, bind: &str) -> Result<ExitCode> {
+/// Demonstration settings for `serve`.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct ServeDemo {
+    /// Fill an empty database with demonstration data and show the demonstration accounts
+    /// (always on for the default database).
+    #[arg(long)]
+    pub demo: bool,
+    /// How many weeks of demonstration history to create on first start.
+    #[arg(long, default_value_t = 12)]
+    pub demo_weeks: u32,
+    /// For demonstrations and browser tests: the clock starts at this moment (RFC 3339, for
+    /// example 2026-12-03T10:05:00Z) and runs on from there.
+    #[arg(long)]
+    pub clock: Option<String>,
+}
+
+pub fn serve_cmd(loaded: Loaded, db: &DbArg, bind: &str, opts: &ServeDemo) -> Result<ExitCode> {
     let url = db.url();
+    let start = match &opts.clock {
+        Some(t) => Some(
+            chrono::DateTime::parse_from_rfc3339(t)
+                .map_err(|e| {
+                    crate::bad(format!(
+                        "--clock: '{t}' is not an RFC 3339 time such as 2026-12-03T10:05:00Z ({e})"
+                    ))
+                })?
+                .with_timezone(&chrono::Utc),
+        ),
+        None => None,
+    };
     runtime()?.block_on(async {
         let conn = connect(&url, None).await?;
         migrate(&conn).await?;
-        let demo_default = url == DEFAULT_URL;
+        let demo_default = url == DEFAULT_URL || opts.demo;
         let empty = carepanel_store::backup::counts(&conn).await?.get("council").copied().unwrap_or(0) == 0;
         let policies = Arc::new(loaded.policies);
         let calendar = Arc::new(loaded.calendar);
         if demo_default && empty {
             println!("First start: filling {} with demonstration data (invented people and children)...", redact(&url));
-            let clock = Arc::new(FixedClock::at(chrono::Utc::now()));
+            let clock = Arc::new(FixedClock::at(start.unwrap_or_else(chrono::Utc::now)));
             let seeding = App { db: conn.clone(), policies: policies.clone(), calendar: calendar.clone(), clock: clock.clone() };
-            let report = seeding.seed_demo(&clock, Scale::Weeks(12), 20261125).await?;
+            let report = seeding.seed_demo(&clock, Scale::Weeks(opts.demo_weeks), 20261125).await?;
             carepanel_web::set_demo_passwords(&seeding, DEMO_PASSWORD).await?;
             println!("  {} referrals and {} decisions on six panels", report.referrals, report.decisions);
         }
-        let app = App { db: conn, policies, calendar, clock: Arc::new(carepanel_app::SystemClock) };
+        let clock: Arc<dyn carepanel_app::Clock> = match start {
+            Some(t) => {
+                println!("The clock starts at {t} (--clock) and runs on from there");
+                Arc::new(carepanel_app::OffsetClock::starting_at(t))
+            }
+            None => Arc::new(carepanel_app::SystemClock),
+        };
+        let app = App { db: conn, policies, calendar, clock };
         let demo = if demo_default {
             Some(carepanel_web::Demo { accounts: carepanel_web::demo_accounts(&app).await?, password: DEMO_PASSWORD.to_string() })
         } else {

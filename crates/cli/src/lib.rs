@@ -38,6 +38,8 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         bind: String,
+        #[command(flatten)]
+        demo: data_cmd::ServeDemo,
     },
     /// Check and show policy files.
     #[command(subcommand)]
@@ -109,11 +111,12 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
     let command = cli.command.unwrap_or(Command::Serve {
         db: data_cmd::DbArg { database: None },
         bind: "127.0.0.1:8080".to_string(),
+        demo: data_cmd::ServeDemo::default(),
     });
     match command {
-        Command::Serve { db, bind } => {
+        Command::Serve { db, bind, demo } => {
             let loaded = context::load(cli.policies, cli.bank_holidays)?;
-            data_cmd::serve_cmd(loaded, &db, &bind)
+            data_cmd::serve_cmd(loaded, &db, &bind, &demo)
         }
         Command::Policy(cmd) => policy_cmd::run(cmd, cli.policies, cli.bank_holidays),
         Command::WhatIf(cmd) => {
