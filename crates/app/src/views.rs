@@ -64,7 +64,7 @@ pub enum PlannerKind {
     InterimExpired,
 }
 
-/// The panels a person may refer to: those of their council, not superseded, on which they
+/// The panels a person may refer to: those of their council on which they
 /// hold a referrer's role.
 pub fn referable_panels<'a>(app: &'a App, actor: &Actor) -> Vec<(&'a Policy, &'a Panel)> {
     let today = app.local_now().date();
@@ -76,7 +76,6 @@ pub fn referable_panels<'a>(app: &'a App, actor: &Actor) -> Vec<(&'a Policy, &'a
             p.policy.effective_from <= today && p.policy.effective_to.is_none_or(|to| today <= to)
         })
         .flat_map(|p| p.panels.iter().map(move |panel| (p, panel)))
-        .filter(|(_, panel)| panel.superseded_by.is_none())
         .filter(|(p, panel)| {
             holds(
                 p,
@@ -590,7 +589,7 @@ impl App {
             .iter()
             .filter(|p| p.council.id == actor.council_id)
             .flat_map(|p| p.panels.iter().map(move |panel| (p, panel)))
-            .filter(|(_, panel)| panel.emergency.interim_allowed && panel.superseded_by.is_none())
+            .filter(|(_, panel)| panel.emergency.interim_allowed)
             .filter(|(p, panel)| {
                 let roles: Vec<String> = panel
                     .authority

@@ -754,6 +754,7 @@ async fn show_interim_decision(
             why_urgent => i.why_urgent.clone(),
             decided => carepanel_domain::calendar::utc_to_london(i.decided_at).format("%-d %B %Y at %H:%M").to_string(),
             valid_until => pretty_time(&i.valid_until),
+            valid_until_iso => i.valid_until.clone(),
             meeting_id => i.ratification_meeting_id.clone(),
             status => i.status.clone(),
             rule => i.rule.clone(),

@@ -528,6 +528,7 @@ pub(crate) async fn show_referral(
         context! {
             meeting_id => m.id.clone(),
             starts => pretty_time(&m.starts_at),
+            starts_iso => m.starts_at.clone(),
             status => item.status.clone(),
             reason => item.note.clone(),
             slot => item.slot_start.clone(),
