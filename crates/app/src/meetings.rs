@@ -612,6 +612,14 @@ impl App {
             let txn = self.begin().await?;
             let (item, m) = self.item_and_meeting(&txn, item_id).await?;
             same_council(actor, &m.council_id)?;
+            let (policy, panel) = self.panel(&m.panel_id)?;
+            require_role(
+                policy,
+                actor,
+                &panel.id,
+                &crate::access::panel_roles(policy, &panel.id),
+                "declare an interest in this panel's items",
+            )?;
             declaration::ActiveModel {
                 id: Set(new_id()),
                 meeting_id: Set(m.id.clone()),

@@ -386,6 +386,15 @@ async fn mem_06_a_chair_who_declared_an_interest_takes_no_part_and_reads_are_log
             .unwrap()
             .unwrap();
         w.clock.set(london_to_utc(t("2026-12-03T14:10")));
+        // Only the people who work the panel declare interests in its items (SEC-01).
+        let outsider = app
+            .declare_interest(&b.sw, &item.id, "Worked with the family")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(outsider, AppError::Forbidden { .. }),
+            "{outsider:?}"
+        );
         app.declare_interest(&b.chair, &item.id, "Knows the family socially")
             .await
             .unwrap();
