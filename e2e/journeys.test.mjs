@@ -100,6 +100,14 @@ test('Bexley: referral, team manager and service manager sign-off, listed on the
   // (closed Monday 23rd) and on time for Thursday 3 December (closes Monday 30th).
   assert.equal(state.bexleyStarts, '2026-12-03T14:00');
   await worker.context().close();
+
+  // The coordinator sees it on the agenda with its slot, and circulates the papers.
+  const coordinator = await signIn(b, 'admin.bexley-rcp@bexley.example');
+  await visit(coordinator, state.bexleyMeeting);
+  assert.match(await coordinator.textContent('main'), /Support package/);
+  await submit(coordinator, '#circulate-papers');
+  assert.match(await coordinator.textContent('#papers'), /Papers circulated 25 November 2026/);
+  await coordinator.context().close();
 });
 
 test('E&W Part 2: LPM minutes attached; refused without the Service Manager sign-off', async () => {

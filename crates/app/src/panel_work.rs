@@ -437,6 +437,8 @@ pub struct Agenda {
     pub items: Vec<(agenda_item::Model, String, Option<String>, Option<String>)>,
     pub for_chair: Vec<agenda_item::Model>,
     pub capacity: String,
+    /// Whether the person administers the panel (circulates papers, records attendance).
+    pub administers: bool,
 }
 
 impl App {
@@ -527,7 +529,18 @@ impl App {
                 m.units_used
             ),
         };
+        let administers = crate::access::holds(
+            policy,
+            actor,
+            &panel.id,
+            &[
+                panel.administrator_role.clone(),
+                "panel-administrator".into(),
+            ],
+        )
+        .is_some();
         Ok(Agenda {
+            administers,
             panel_name: panel.name.clone(),
             meeting: m,
             items: running,

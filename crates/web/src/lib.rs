@@ -126,6 +126,7 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<WebState>)> {
         ("GET", "/sign-offs", get(sign_off_queue)),
         ("GET", "/meetings", get(meetings)),
         ("GET", "/meetings/{id}", get(agenda)),
+        ("POST", "/meetings/{id}/papers", post(circulate_papers)),
         ("GET", "/children/{id}", get(child_page)),
         ("GET", "/items/{id}", get(decision_pages::item_page)),
         (
@@ -814,8 +815,28 @@ async fn agenda(
             for_chair => a.for_chair.len(),
             meeting_id => id,
             interims => interims,
+            papers => a.meeting.papers_circulated_at.map(|t| carepanel_domain::calendar::utc_to_london(t).format("%-d %B %Y at %H:%M").to_string()),
+            administers => a.administers,
         },
     )
+}
+
+/// The coordinator circulates the papers for a meeting (PAP-01); the date is shown on the
+/// agenda and, after it, late referrals need the chair (PAP-02).
+async fn circulate_papers(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let s = match form_session(&state, &headers, &form).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    match state.app.circulate_papers(&s.actor, &id).await {
+        Ok(()) => Redirect::to(&format!("/meetings/{id}")).into_response(),
+        Err(e) => error_page(&state, &e),
+    }
 }
 
 /// A child's panel history; reading it is recorded in the audit trail (SEC-03).
