@@ -5,10 +5,11 @@
 
 use crate::input::{Posted, Problems, date_parts, date_values, money};
 use crate::{
-    Session, WebState, error_page, form_session_token, person_names, pretty_time, render, signed_in,
+    Session, WebState, error_page, form_session_token, person_names, pretty_time, render,
+    render_form, signed_in,
 };
 use axum::extract::{Form, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use carepanel_app::AppError;
 use carepanel_app::meetings::InterimInput;
@@ -167,7 +168,7 @@ async fn show_item(
         .map(|n| posted.get(&format!("line-{n}")))
         .collect();
     let errors = (!problems.is_empty()).then(|| problems.0.clone());
-    let mut res = render(
+    render_form(
         state,
         "item.html",
         context! {
@@ -211,11 +212,8 @@ async fn show_item(
             inline,
             errors,
         },
-    );
-    if !problems.is_empty() {
-        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    res
+        problems,
+    )
 }
 
 /// Where a decision rule's field is on the form.
@@ -582,7 +580,7 @@ fn show_interim(state: &WebState, s: &Session, posted: &Posted, problems: &Probl
         );
     }
     let errors = (!problems.is_empty()).then(|| problems.0.clone());
-    let mut res = render(
+    render_form(
         state,
         "interim.html",
         context! {
@@ -599,11 +597,8 @@ fn show_interim(state: &WebState, s: &Session, posted: &Posted, problems: &Probl
             inline => problems.for_field(),
             errors,
         },
-    );
-    if !problems.is_empty() {
-        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    res
+        problems,
+    )
 }
 
 pub async fn take_interim(
@@ -737,7 +732,7 @@ async fn show_interim_decision(
         .filter(|o| panel.emergency.ratification_outcomes.contains(&o.id))
         .map(|o| (o.id.clone(), o.label.clone()))
         .collect();
-    let mut res = render(
+    render_form(
         state,
         "interim_decision.html",
         context! {
@@ -766,11 +761,8 @@ async fn show_interim_decision(
             inline => problems.for_field(),
             errors,
         },
-    );
-    if !problems.is_empty() {
-        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    res
+        problems,
+    )
 }
 
 pub async fn ratify(

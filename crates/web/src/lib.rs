@@ -267,6 +267,21 @@ pub(crate) fn render(state: &WebState, name: &str, ctx: minijinja::Value) -> Res
     }
 }
 
+/// A form page: 422 when it is shown again with problems, so the browser and the tests can
+/// tell a refusal from a first showing.
+pub(crate) fn render_form(
+    state: &WebState,
+    name: &str,
+    ctx: minijinja::Value,
+    problems: &input::Problems,
+) -> Response {
+    let mut res = render(state, name, ctx);
+    if !problems.is_empty() {
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    res
+}
+
 fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")

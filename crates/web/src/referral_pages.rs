@@ -3,7 +3,7 @@
 //! sign before it is sent, and sending it (REF-01 to REF-21, SIGN-01).
 
 use crate::input::{Posted, Problems, date_boxes, date_parts, date_text, date_values, money};
-use crate::{Session, WebState, error_page, form_session_token, render, signed_in};
+use crate::{Session, WebState, error_page, form_session_token, render, render_form, signed_in};
 use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -693,7 +693,7 @@ async fn show_edit(
     };
     let documents = documents_for(panel);
     let errors = (!problems.is_empty()).then(|| problems.0.clone());
-    let mut res = render(
+    render_form(
         state,
         "referral_edit.html",
         context! {
@@ -711,11 +711,8 @@ async fn show_edit(
             documents,
             errors,
         },
-    );
-    if !problems.is_empty() {
-        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    res
+        problems,
+    )
 }
 
 fn documents_for(panel: &Panel) -> Vec<(String, String)> {
