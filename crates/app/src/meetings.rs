@@ -175,6 +175,99 @@ impl App {
         Ok(())
     }
 
+    /// Moves an item that will not be heard at its meeting to `to`, booking a place there if
+    /// one is free (otherwise it waits for that meeting's chair), and moves the referral with it.
+    pub(crate) async fn roll_item(
+        &self,
+        txn: &DatabaseTransaction,
+        panel: &Panel,
+        item: &agenda_item::Model,
+        to: &meeting::Model,
+        note: &str,
+    ) -> Result<(), AppError> {
+        let uses_capacity = item.kind == "standard" || panel.capacity.ratifications_use_slots;
+        let fits = !uses_capacity || self.take_places(txn, panel, &to.id, item.units).await?;
+        agenda_item::Entity::update_many()
+            .col_expr(agenda_item::Column::Status, Expr::value("rolled"))
+            .filter(agenda_item::Column::Id.eq(item.id.clone()))
+            .exec(txn)
+            .await?;
+        agenda_item::ActiveModel {
+            id: Set(new_id()),
+            meeting_id: Set(to.id.clone()),
+            referral_id: Set(item.referral_id.clone()),
+            kind: Set(item.kind.clone()),
+            position: Set(0),
+            slot_start: Set(None),
+            slot_end: Set(None),
+            units: Set(item.units),
+            status: Set(if fits { "listed" } else { "for-chair" }.into()),
+            chair_priority: Set(None),
+            note: Set(note.to_string()),
+        }
+        .insert(txn)
+        .await?;
+        if let Some(rid) = &item.referral_id {
+            let r = self.load_referral(txn, rid).await?;
+            let state: ReferralState = serde_json::from_str(&r.state_detail)
+                .map_err(|e| AppError::Conflict(e.to_string()))?;
+            let next_state = state
+                .apply(Event::Defer {
+                    to_meeting: to.id.clone(),
+                    reason: note.to_string(),
+                })
+                .and_then(|s| {
+                    s.apply(Event::List {
+                        meeting: to.id.clone(),
+                    })
+                })
+                .map_err(refusal)?;
+            self.set_state(txn, &r, &next_state).await?;
+            referral::Entity::update_many()
+                .col_expr(referral::Column::MeetingId, Expr::value(to.id.clone()))
+                .filter(referral::Column::Id.eq(rid.clone()))
+                .exec(txn)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The dates of a panel's meetings cancelled under CAL-07, so the schedule passes over them.
+    pub(crate) async fn cancelled_dates<C: ConnectionTrait>(
+        &self,
+        c: &C,
+        panel_id: &str,
+    ) -> Result<Vec<chrono::NaiveDate>, AppError> {
+        Ok(meeting::Entity::find()
+            .filter(meeting::Column::PanelId.eq(panel_id))
+            .filter(meeting::Column::Status.eq("cancelled"))
+            .all(c)
+            .await?
+            .into_iter()
+            .map(|m| m.meeting_date)
+            .collect())
+    }
+
+    /// The next meeting held after `after`, passing over cancelled ones (CAL-07).
+    pub(crate) async fn next_held_meeting<C: ConnectionTrait>(
+        &self,
+        c: &C,
+        policy: &Policy,
+        panel: &Panel,
+        after: &meeting::Model,
+    ) -> Result<meeting::Model, AppError> {
+        let sched = self
+            .scheduler(policy, panel)
+            .with_cancelled(self.cancelled_dates(c, &panel.id).await?);
+        let start = chrono::NaiveDateTime::parse_from_str(&after.starts_at, "%Y-%m-%dT%H:%M")
+            .map_err(|e| AppError::Conflict(e.to_string()))?;
+        let next = sched.held_after(start).next().ok_or_else(|| {
+            AppError::refused("No later meeting of this panel is scheduled", "CAL-07")
+        })?;
+        self.ensure_meeting(c, &after.council_id, panel, &next)
+            .await
+    }
+
     pub(crate) async fn release_slot(
         &self,
         txn: &DatabaseTransaction,
@@ -234,7 +327,9 @@ impl App {
         submitted: chrono::NaiveDateTime,
     ) -> Result<ReferralState, AppError> {
         let (policy, panel) = self.panel(&r.panel_id)?;
-        let sched = self.scheduler(policy, panel);
+        let sched = self
+            .scheduler(policy, panel)
+            .with_cancelled(self.cancelled_dates(txn, &panel.id).await?);
         let listing = sched
             .listing(
                 submitted,
@@ -702,7 +797,10 @@ impl App {
         let id = new_id();
         self.retrying(|| async {
             let txn = self.begin().await?;
-            let stored = self.ensure_meeting(&txn, &policy.council.id, panel, &decision.ratification_meeting).await?;
+            let mut stored = self.ensure_meeting(&txn, &policy.council.id, panel, &decision.ratification_meeting).await?;
+            if stored.status == "cancelled" {
+                stored = self.next_held_meeting(&txn, policy, panel, &stored).await?;
+            }
             interim_decision::ActiveModel {
                 id: Set(id.clone()),
                 council_id: Set(policy.council.id.clone()),
@@ -827,7 +925,9 @@ impl App {
                 .filter(meeting::Column::Id.eq(meeting_id))
                 .exec(&txn)
                 .await?;
-            let sched = self.scheduler(policy, panel);
+            let sched = self
+                .scheduler(policy, panel)
+                .with_cancelled(self.cancelled_dates(&txn, &panel.id).await?);
             let start = chrono::NaiveDateTime::parse_from_str(&m.starts_at, "%Y-%m-%dT%H:%M")
                 .map_err(|e| AppError::Conflict(e.to_string()))?;
             let mut result = Prioritised::default();
@@ -855,55 +955,11 @@ impl App {
                 let stored = self
                     .ensure_meeting(&txn, &m.council_id, panel, &next)
                     .await?;
-                let fits = self
-                    .take_places(&txn, panel, &stored.id, item.units)
-                    .await?;
-                agenda_item::Entity::update_many()
-                    .col_expr(agenda_item::Column::Status, Expr::value("rolled"))
-                    .filter(agenda_item::Column::Id.eq(item.id.clone()))
-                    .exec(&txn)
-                    .await?;
                 let note = format!(
                     "Not prioritised by the chair for {}; rolled to {} (AGD-02).",
                     m.starts_at, stored.starts_at
                 );
-                agenda_item::ActiveModel {
-                    id: Set(new_id()),
-                    meeting_id: Set(stored.id.clone()),
-                    referral_id: Set(item.referral_id.clone()),
-                    kind: Set("standard".into()),
-                    position: Set(0),
-                    slot_start: Set(None),
-                    slot_end: Set(None),
-                    units: Set(item.units),
-                    status: Set(if fits { "listed" } else { "for-chair" }.into()),
-                    chair_priority: Set(None),
-                    note: Set(note.clone()),
-                }
-                .insert(&txn)
-                .await?;
-                if let Some(rid) = &item.referral_id {
-                    let r = self.load_referral(&txn, rid).await?;
-                    let state: ReferralState = serde_json::from_str(&r.state_detail)
-                        .map_err(|e| AppError::Conflict(e.to_string()))?;
-                    let next_state = state
-                        .apply(Event::Defer {
-                            to_meeting: stored.id.clone(),
-                            reason: note.clone(),
-                        })
-                        .and_then(|s| {
-                            s.apply(Event::List {
-                                meeting: stored.id.clone(),
-                            })
-                        })
-                        .map_err(refusal)?;
-                    self.set_state(&txn, &r, &next_state).await?;
-                    referral::Entity::update_many()
-                        .col_expr(referral::Column::MeetingId, Expr::value(stored.id.clone()))
-                        .filter(referral::Column::Id.eq(rid.clone()))
-                        .exec(&txn)
-                        .await?;
-                }
+                self.roll_item(&txn, panel, item, &stored, &note).await?;
                 result.rolled.push((item.id.clone(), stored.id.clone()));
             }
             self.audit(

@@ -435,13 +435,38 @@ pub struct Agenda {
     pub panel_name: String,
     /// (item, referral category label, slot start, slot end) in running order.
     pub items: Vec<(agenda_item::Model, String, Option<String>, Option<String>)>,
-    pub for_chair: Vec<agenda_item::Model>,
+    /// Items over capacity waiting for the chair to prioritise (AGD-02), with their labels.
+    pub for_chair: Vec<(agenda_item::Model, String)>,
+    /// Every standard item still waiting to be heard, in agenda order, with its label.
+    pub waiting: Vec<(agenda_item::Model, String)>,
+    /// Whether the person may chair the panel (and so prioritise).
+    pub chairs: bool,
     pub capacity: String,
     /// Whether the person administers the panel (circulates papers, records attendance).
     pub administers: bool,
 }
 
 impl App {
+    /// What an agenda item is called: the category of its referral, or its note.
+    async fn item_label(
+        &self,
+        panel: &carepanel_domain::policy::Panel,
+        item: &agenda_item::Model,
+    ) -> Result<String, AppError> {
+        Ok(match &item.referral_id {
+            Some(rid) => referral::Entity::find_by_id(rid.clone())
+                .one(&self.db)
+                .await?
+                .map(|r| {
+                    panel
+                        .category(&r.category)
+                        .map_or(r.category.clone(), |c| c.label.clone())
+                })
+                .unwrap_or_default(),
+            None => item.note.clone(),
+        })
+    }
+
     /// The meetings of the panels this person works (administers, chairs or sits on), from
     /// `from` on.
     pub async fn my_meetings(
@@ -497,18 +522,7 @@ impl App {
         let mut running = Vec::new();
         for slot in &plan.slots {
             if let Some(item) = items.iter().find(|i| i.id == slot.id) {
-                let label = match &item.referral_id {
-                    Some(rid) => referral::Entity::find_by_id(rid.clone())
-                        .one(&self.db)
-                        .await?
-                        .map(|r| {
-                            panel
-                                .category(&r.category)
-                                .map_or(r.category.clone(), |c| c.label.clone())
-                        })
-                        .unwrap_or_default(),
-                    None => item.note.clone(),
-                };
+                let label = self.item_label(panel, item).await?;
                 running.push((
                     item.clone(),
                     label,
@@ -517,11 +531,20 @@ impl App {
                 ));
             }
         }
-        let for_chair = items
+        let mut for_chair = Vec::new();
+        for i in items.iter().filter(|i| i.status == "for-chair") {
+            for_chair.push((i.clone(), self.item_label(panel, i).await?));
+        }
+        // What the chair may reorder: every standard item still waiting (AGD-02).
+        let mut waiting = Vec::new();
+        for i in items
             .iter()
-            .filter(|i| i.status == "for-chair")
-            .cloned()
-            .collect();
+            .filter(|i| i.kind == "standard" && (i.status == "listed" || i.status == "for-chair"))
+        {
+            waiting.push((i.clone(), self.item_label(panel, i).await?));
+        }
+        let chairs =
+            crate::access::holds(policy, actor, &panel.id, &panel.chair.eligible).is_some();
         let capacity = match panel.capacity.max_items {
             Some(max) => format!("{} of {} places booked", m.units_used, max),
             None => format!(
@@ -541,6 +564,8 @@ impl App {
         .is_some();
         Ok(Agenda {
             administers,
+            chairs,
+            waiting,
             panel_name: panel.name.clone(),
             meeting: m,
             items: running,

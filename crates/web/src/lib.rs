@@ -6,6 +6,7 @@ pub mod auth;
 pub mod components;
 pub mod decision_pages;
 pub mod input;
+pub mod meeting_pages;
 pub mod referral_pages;
 
 use auth::{LOGIN_CSRF_COOKIE, SESSION_COOKIE};
@@ -56,6 +57,11 @@ pub fn templates() -> Environment<'static> {
         ),
         ("meetings.html", include_str!("../templates/meetings.html")),
         ("agenda.html", include_str!("../templates/agenda.html")),
+        (
+            "attendance.html",
+            include_str!("../templates/attendance.html"),
+        ),
+        ("cancel.html", include_str!("../templates/cancel.html")),
         ("child.html", include_str!("../templates/child.html")),
         (
             "referral_new.html",
@@ -125,7 +131,28 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<WebState>)> {
         ("POST", "/referrals/{id}/return", post(return_referral)),
         ("GET", "/sign-offs", get(sign_off_queue)),
         ("GET", "/meetings", get(meetings)),
-        ("GET", "/meetings/{id}", get(agenda)),
+        ("GET", "/meetings/{id}", get(meeting_pages::agenda)),
+        (
+            "POST",
+            "/meetings/{id}/priorities",
+            post(meeting_pages::prioritise),
+        ),
+        (
+            "GET",
+            "/meetings/{id}/attendance",
+            get(meeting_pages::attendance_page),
+        ),
+        (
+            "POST",
+            "/meetings/{id}/attendance",
+            post(meeting_pages::record_attendance),
+        ),
+        (
+            "GET",
+            "/meetings/{id}/cancel",
+            get(meeting_pages::cancel_page),
+        ),
+        ("POST", "/meetings/{id}/cancel", post(meeting_pages::cancel)),
         ("POST", "/meetings/{id}/papers", post(circulate_papers)),
         ("GET", "/children/{id}", get(child_page)),
         ("GET", "/items/{id}", get(decision_pages::item_page)),
@@ -256,14 +283,17 @@ pub(crate) fn render(state: &WebState, name: &str, ctx: minijinja::Value) -> Res
         .and_then(|t| t.render(ctx))
     {
         Ok(html) => Html(html).into_response(),
-        Err(e) => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            Html(format!(
-                "<p>The page could not be shown: {}</p>",
-                html_escape(&e.to_string())
-            )),
-        )
-            .into_response(),
+        Err(e) => {
+            eprintln!("carepanel: the page {name} could not be rendered: {e:#}");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Html(format!(
+                    "<p>The page could not be shown: {}</p>",
+                    html_escape(&e.to_string())
+                )),
+            )
+                .into_response()
+        }
     }
 }
 
@@ -767,72 +797,6 @@ async fn meetings(State(state): State<WebState>, headers: HeaderMap) -> Response
         &state,
         "meetings.html",
         context! { title => "Meetings", actor_name => s.name, csrf => s.csrf, meetings },
-    )
-}
-
-#[derive(Serialize)]
-struct ItemRow {
-    id: String,
-    referral: Option<String>,
-    label: String,
-    kind: String,
-    status: String,
-    start: Option<String>,
-    end: Option<String>,
-}
-
-async fn agenda(
-    State(state): State<WebState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    let s = match signed_in(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let a = match state.app.agenda(&s.actor, &id).await {
-        Ok(a) => a,
-        Err(e) => return error_page(&state, &e),
-    };
-    let interims: Vec<_> = state
-        .app
-        .awaiting_ratification(&s.actor, &id)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|i| context! { id => i.id, request => i.request, status => i.status })
-        .collect();
-    let items: Vec<ItemRow> = a
-        .items
-        .into_iter()
-        .map(|(i, label, start, end)| ItemRow {
-            id: i.id,
-            referral: i.referral_id,
-            label,
-            kind: i.kind,
-            status: i.status,
-            start,
-            end,
-        })
-        .collect();
-    render(
-        &state,
-        "agenda.html",
-        context! {
-            title => format!("Agenda for {}", a.meeting.starts_at.replace('T', " ")),
-            actor_name => s.name,
-            csrf => s.csrf,
-            panel => a.panel_name,
-            starts => a.meeting.starts_at.replace('T', " "),
-            cutoff => a.meeting.cutoff.replace('T', " "),
-            capacity => a.capacity,
-            items,
-            for_chair => a.for_chair.len(),
-            meeting_id => id,
-            interims => interims,
-            papers => a.meeting.papers_circulated_at.map(|t| carepanel_domain::calendar::utc_to_london(t).format("%-d %B %Y at %H:%M").to_string()),
-            administers => a.administers,
-        },
     )
 }
 

@@ -1,0 +1,279 @@
+//! The coordinator's meeting work: cancelling a meeting with its authoriser recorded, which
+//! moves what waited on it to the next meeting held (CAL-07), and the attendance register with
+//! apologies and cover (MEM-04, MEM-05), on both backends.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use carepanel_app::AppError;
+use carepanel_app::panel_work::AttendanceStatus;
+use carepanel_store::entity::{agenda_item, meeting, referral};
+use carepanel_store::testing::Backend;
+use common::*;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+fn fields(e: &AppError) -> Vec<String> {
+    match e {
+        AppError::Invalid(errs) => errs
+            .iter()
+            .map(|f| format!("{} {}", f.field, f.requirement))
+            .collect(),
+        other => panic!("expected field errors, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn cal_07_cancel_with_the_authoriser_recorded_moves_everything_to_the_next_meeting() {
+    for backend in Backend::ALL {
+        let (t, app, _) = fresh(backend, "2026-11-26T10:00").await;
+        app.ensure_council("hertfordshire").await.unwrap();
+        let team = app
+            .create_team("hertfordshire", "Assessment")
+            .await
+            .unwrap();
+        let sw = app
+            .create_person(
+                "hertfordshire",
+                Some(&team),
+                "Rowan Worker",
+                "rw@h.example",
+                &[("social-worker", None)],
+            )
+            .await
+            .unwrap();
+        let coordinator = app
+            .create_person(
+                "hertfordshire",
+                None,
+                "Ira Coordinator",
+                "ic@h.example",
+                &[("panel-coordinator", Some("herts-ew-prp"))],
+            )
+            .await
+            .unwrap();
+        let head = app
+            .create_person(
+                "hertfordshire",
+                None,
+                "Ash Head",
+                "ah@h.example",
+                &[("head-of-assessment", Some("herts-ew-prp"))],
+            )
+            .await
+            .unwrap();
+        for n in 0..2 {
+            let id = ew_draft(&app, &sw, &format!("LCS-C{n}")).await;
+            app.send(&sw, &id).await.unwrap();
+        }
+        let m = meeting::Entity::find()
+            .filter(meeting::Column::StartsAt.eq("2026-12-02T09:30"))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(m.units_used, 2, "{backend:?}");
+
+        // A social worker may not cancel; the administrator must say who agreed and why.
+        let refused = app
+            .cancel_meeting(&sw, &m.id, &head.person_id, "Chair unwell")
+            .await
+            .unwrap_err();
+        assert!(matches!(refused, AppError::Forbidden { .. }), "{refused:?}");
+        let missing = app
+            .cancel_meeting(&coordinator, &m.id, "", "  ")
+            .await
+            .unwrap_err();
+        assert_eq!(
+            fields(&missing),
+            vec!["reason CAL-07", "authoriser CAL-07"],
+            "{backend:?}"
+        );
+        // The worker holds no authoriser role, so their agreement does not count.
+        let wrong = app
+            .cancel_meeting(&coordinator, &m.id, &sw.person_id, "Chair unwell")
+            .await
+            .unwrap_err();
+        assert_eq!(fields(&wrong), vec!["authoriser CAL-07"]);
+        let AppError::Invalid(errs) = &wrong else {
+            unreachable!()
+        };
+        assert!(
+            errs[0].message.contains("Head of Assessment"),
+            "{}",
+            errs[0].message
+        );
+
+        let done = app
+            .cancel_meeting(&coordinator, &m.id, &head.person_id, "Chair unwell")
+            .await
+            .unwrap();
+        assert_eq!(done.moved_to.starts_at, "2026-12-09T09:30", "{backend:?}");
+        assert_eq!(done.items, 2);
+        assert_eq!(done.authoriser_role, "head-of-assessment");
+        let m = meeting::Entity::find_by_id(m.id.clone())
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(m.status, "cancelled");
+        assert_eq!(m.cancelled_by.as_deref(), Some(head.person_id.as_str()));
+        assert_eq!(m.cancel_reason.as_deref(), Some("Chair unwell"));
+        let moved = referral::Entity::find()
+            .filter(referral::Column::MeetingId.eq(done.moved_to.id.clone()))
+            .all(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(moved.len(), 2);
+        assert!(moved.iter().all(|r| r.state == "listed"));
+        let next = meeting::Entity::find_by_id(done.moved_to.id.clone())
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(next.units_used, 2);
+        let old_items = agenda_item::Entity::find()
+            .filter(agenda_item::Column::MeetingId.eq(m.id.clone()))
+            .all(&app.db)
+            .await
+            .unwrap();
+        assert!(old_items.iter().all(|i| i.status == "rolled"));
+
+        // A referral sent now passes over the cancelled meeting.
+        let late = ew_draft(&app, &sw, "LCS-C9").await;
+        app.send(&sw, &late).await.unwrap();
+        let r = referral::Entity::find_by_id(late)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(r.meeting_id.as_deref(), Some(next.id.as_str()));
+
+        // A meeting is cancelled once.
+        let again = app
+            .cancel_meeting(&coordinator, &m.id, &head.person_id, "Again")
+            .await
+            .unwrap_err();
+        assert!(matches!(again, AppError::Refused { .. }), "{again:?}");
+        carepanel_store::audit::verify(&app.db).await.unwrap();
+        t.drop_schema().await;
+    }
+}
+
+#[tokio::test]
+async fn mem_05_register_with_apologies_and_cover() {
+    for backend in Backend::ALL {
+        let (t, app, _) = fresh(backend, "2026-11-26T10:00").await;
+        app.ensure_council("hertfordshire").await.unwrap();
+        let team = app
+            .create_team("hertfordshire", "Assessment")
+            .await
+            .unwrap();
+        let sw = app
+            .create_person(
+                "hertfordshire",
+                Some(&team),
+                "Rowan Worker",
+                "rw@h.example",
+                &[("social-worker", None)],
+            )
+            .await
+            .unwrap();
+        let coordinator = app
+            .create_person(
+                "hertfordshire",
+                None,
+                "Ira Coordinator",
+                "ic@h.example",
+                &[("panel-coordinator", Some("herts-ew-prp"))],
+            )
+            .await
+            .unwrap();
+        let member = app
+            .create_person(
+                "hertfordshire",
+                None,
+                "Bo Manager",
+                "bm@h.example",
+                &[("service-manager-assessment", Some("herts-ew-prp"))],
+            )
+            .await
+            .unwrap();
+        let deputy = app
+            .create_person(
+                "hertfordshire",
+                None,
+                "Cy Deputy",
+                "cd@h.example",
+                &[("service-manager-sash", Some("herts-ew-prp"))],
+            )
+            .await
+            .unwrap();
+        let id = ew_draft(&app, &sw, "LCS-R1").await;
+        app.send(&sw, &id).await.unwrap();
+        let m = meeting::Entity::find()
+            .filter(meeting::Column::StartsAt.eq("2026-12-02T09:30"))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let reg = app.attendance_register(&coordinator, &m.id).await.unwrap();
+        let names: Vec<&str> = reg.lines.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(names, vec!["Bo Manager", "Cy Deputy"], "{backend:?}");
+        assert!(reg.administers);
+        assert!(reg.lines.iter().all(|l| l.status.is_none()));
+        // The social worker does not work the panel.
+        assert!(app.attendance_register(&sw, &m.id).await.is_err());
+
+        // The member gives their own apologies, six days ahead: not short notice.
+        let notice = app
+            .record_register(
+                &member,
+                &m.id,
+                &member.person_id,
+                AttendanceStatus::Apologies,
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(notice, None);
+        // A member may not record for someone else.
+        let other = app
+            .record_register(
+                &member,
+                &m.id,
+                &deputy.person_id,
+                AttendanceStatus::Present,
+                None,
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(other, AppError::Forbidden { .. }), "{other:?}");
+        // Cover must say whose place it takes.
+        let no_one = app
+            .record_register(
+                &coordinator,
+                &m.id,
+                &deputy.person_id,
+                AttendanceStatus::Cover,
+                Some(""),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(fields(&no_one), vec!["cover_for MEM-04"]);
+        app.record_register(
+            &coordinator,
+            &m.id,
+            &deputy.person_id,
+            AttendanceStatus::Cover,
+            Some(&member.person_id),
+        )
+        .await
+        .unwrap();
+        let reg = app.attendance_register(&coordinator, &m.id).await.unwrap();
+        let line = |n: &str| reg.lines.iter().find(|l| l.name == n).unwrap();
+        assert_eq!(line("Bo Manager").status.as_deref(), Some("apologies"));
+        assert_eq!(line("Cy Deputy").status.as_deref(), Some("cover"));
+        assert_eq!(line("Cy Deputy").cover_for.as_deref(), Some("Bo Manager"));
+        t.drop_schema().await;
+    }
+}
