@@ -8,6 +8,7 @@ pub mod demo;
 pub mod demo_bulk;
 pub mod demo_data;
 pub mod error;
+pub mod finance;
 pub mod meetings;
 pub mod panel_work;
 pub mod referrals;

@@ -4,6 +4,7 @@
 
 mod common;
 
+use carepanel_app::finance::Period;
 use carepanel_app::setup::NewChild;
 use carepanel_app::{Actor, App, AppError, FixedClock};
 use carepanel_domain::Money;
@@ -11,7 +12,7 @@ use carepanel_domain::calendar::{BankHolidays, WorkingCalendar, london_to_utc};
 use carepanel_domain::decision::{DecisionInput, Resource};
 use carepanel_domain::lifecycle::ReferralState;
 use carepanel_domain::policy_set::PolicySet;
-use carepanel_store::entity::{agenda_item, meeting, referral, review};
+use carepanel_store::entity::{agenda_item, commitment, meeting, referral, review};
 use carepanel_store::testing::{Backend, TestDb};
 use chrono::{NaiveDate, NaiveDateTime};
 use common::*;
@@ -265,6 +266,75 @@ async fn bexley_journey_on_both_backends() {
             .unwrap()
             .unwrap();
         assert_eq!(rm.starts_at, "2027-02-25T14:00");
+
+        // The finance officer's running log (FIN-02): the commitment under its meeting, signed
+        // off by the Deputy Director and by no one else.
+        let fo = app
+            .create_person(
+                "bexley",
+                None,
+                "Fin Officer",
+                "fo@bexley.example",
+                &[("finance-officer", None)],
+            )
+            .await
+            .unwrap();
+        let december = Period::parse("2026-12", d("2026-12-03")).unwrap();
+        let log = app.finance_log(&fo, "bexley-rcp", december).await.unwrap();
+        let c = commitment::Entity::find()
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(log.meetings.len(), 1, "{backend:?}");
+        assert_eq!(log.meetings[0].starts_at, "2026-12-03T14:00");
+        assert_eq!(log.meetings[0].weekly_pence, 27083);
+        assert!(c.total_pence > 27083, "{c:?}");
+        assert_eq!(log.total_pence, c.total_pence);
+        assert_eq!(log.meetings[0].cumulative_pence, c.total_pence);
+        assert_eq!(
+            log.meetings[0].lines[0].case_id.as_deref(),
+            Some("LL-100234")
+        );
+        assert_eq!((log.unsigned, log.may_sign), (1, false));
+        assert!(log.signed_off_by_roles[0].starts_with("Deputy Director"));
+        let november = Period::parse("2026-11", d("2026-12-03")).unwrap();
+        let empty = app.finance_log(&fo, "bexley-rcp", november).await.unwrap();
+        assert!(empty.meetings.is_empty() && empty.total_pence == 0);
+        let sw_reads = app
+            .finance_log(&b.sw, "bexley-rcp", december)
+            .await
+            .unwrap_err();
+        assert!(matches!(sw_reads, AppError::Forbidden { .. }), "{sw_reads}");
+        let fo_signs = app
+            .sign_off_finance_log(&fo, "bexley-rcp", december)
+            .await
+            .unwrap_err();
+        assert!(matches!(fo_signs, AppError::Forbidden { .. }), "{fo_signs}");
+        assert_eq!(
+            app.sign_off_finance_log(&b.chair, "bexley-rcp", december)
+                .await
+                .unwrap(),
+            1
+        );
+        let log = app.finance_log(&fo, "bexley-rcp", december).await.unwrap();
+        assert_eq!(log.unsigned, 0);
+        assert_eq!(
+            log.meetings[0].lines[0].signed_off_by.as_deref(),
+            Some("Dana Director")
+        );
+        assert_eq!(
+            app.sign_off_finance_log(&b.chair, "bexley-rcp", december)
+                .await
+                .unwrap(),
+            0
+        );
+        // Devon's terms of reference ask for no sign-off of the log.
+        let devon = app
+            .sign_off_finance_log(&b.other_council, "devon-prp", december)
+            .await
+            .unwrap_err();
+        assert!(devon.to_string().contains("FIN-02"), "{devon}");
 
         let verified = carepanel_store::audit::verify(&app.db).await.unwrap();
         assert!(verified.events >= 10, "{backend:?} {verified:?}");

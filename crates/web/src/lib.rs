@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod components;
 pub mod decision_pages;
+pub mod finance_pages;
 pub mod input;
 pub mod meeting_pages;
 pub mod referral_pages;
@@ -62,6 +63,7 @@ pub fn templates() -> Environment<'static> {
             include_str!("../templates/attendance.html"),
         ),
         ("cancel.html", include_str!("../templates/cancel.html")),
+        ("finance.html", include_str!("../templates/finance.html")),
         ("child.html", include_str!("../templates/child.html")),
         (
             "referral_new.html",
@@ -180,6 +182,8 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<WebState>)> {
             get(decision_pages::interim_decision),
         ),
         ("POST", "/interim/{id}/ratify", post(decision_pages::ratify)),
+        ("GET", "/finance", get(finance_pages::finance_page)),
+        ("POST", "/finance/sign-off", post(finance_pages::sign_off)),
         ("GET", "/assets/carepanel.css", get(stylesheet)),
         ("GET", "/assets/init.js", get(init_script)),
     ]

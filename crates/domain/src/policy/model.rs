@@ -700,6 +700,9 @@ pub struct DecisionRules {
     /// Roles told when a decision approves resources (DEC-12, REC-03).
     #[serde(default)]
     pub notify_on_approval: Vec<String>,
+    /// Roles that sign off the finance officer's running log of committed spend (FIN-02).
+    #[serde(default)]
+    pub finance_log_signed_off_by: Vec<String>,
     pub requirement: String,
 }
 

@@ -370,6 +370,11 @@ fn panel_checks(c: &mut Checker<'_>, p: &Path, panel: &Panel) {
         "notify_on_approval",
     );
     c.roles_list(
+        &p.k("decision").k("finance_log_signed_off_by"),
+        &panel.decision.finance_log_signed_off_by,
+        "finance_log_signed_off_by",
+    );
+    c.roles_list(
         &p.k("recording").k("minutes_copy_to"),
         &panel.recording.minutes_copy_to,
         "minutes_copy_to",
