@@ -3,6 +3,7 @@
 //! here: by role, team, panel and council.
 
 pub mod access;
+pub mod administration;
 pub mod coordination;
 pub mod demo;
 pub mod demo_bulk;

@@ -2,6 +2,7 @@
 //! use cases as the API and the command line. Access is decided by the use cases; this layer
 //! signs people in, carries their session and CSRF token, and renders.
 
+pub mod admin_pages;
 pub mod auth;
 pub mod components;
 pub mod decision_pages;
@@ -64,6 +65,26 @@ pub fn templates() -> Environment<'static> {
         ),
         ("cancel.html", include_str!("../templates/cancel.html")),
         ("finance.html", include_str!("../templates/finance.html")),
+        (
+            "admin_people.html",
+            include_str!("../templates/admin_people.html"),
+        ),
+        (
+            "admin_person.html",
+            include_str!("../templates/admin_person.html"),
+        ),
+        (
+            "admin_person_new.html",
+            include_str!("../templates/admin_person_new.html"),
+        ),
+        (
+            "admin_policy.html",
+            include_str!("../templates/admin_policy.html"),
+        ),
+        (
+            "admin_bank_holidays.html",
+            include_str!("../templates/admin_bank_holidays.html"),
+        ),
         ("child.html", include_str!("../templates/child.html")),
         (
             "referral_new.html",
@@ -74,6 +95,10 @@ pub fn templates() -> Environment<'static> {
             include_str!("../templates/referral_edit.html"),
         ),
         ("_date.html", include_str!("../templates/_date.html")),
+        (
+            "_admin_nav.html",
+            include_str!("../templates/_admin_nav.html"),
+        ),
         ("item.html", include_str!("../templates/item.html")),
         ("decision.html", include_str!("../templates/decision.html")),
         ("planner.html", include_str!("../templates/planner.html")),
@@ -184,6 +209,35 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<WebState>)> {
         ("POST", "/interim/{id}/ratify", post(decision_pages::ratify)),
         ("GET", "/finance", get(finance_pages::finance_page)),
         ("POST", "/finance/sign-off", post(finance_pages::sign_off)),
+        ("GET", "/admin/people", get(admin_pages::people_page)),
+        (
+            "GET",
+            "/admin/people/new",
+            get(admin_pages::new_person_page),
+        ),
+        ("POST", "/admin/people/new", post(admin_pages::add_person)),
+        ("GET", "/admin/people/{id}", get(admin_pages::person_page)),
+        (
+            "POST",
+            "/admin/people/{id}/roles",
+            post(admin_pages::grant_role),
+        ),
+        (
+            "POST",
+            "/admin/people/{id}/roles/remove",
+            post(admin_pages::revoke_role),
+        ),
+        (
+            "POST",
+            "/admin/people/{id}/account",
+            post(admin_pages::account),
+        ),
+        ("GET", "/admin/policy", get(admin_pages::policy_page)),
+        (
+            "GET",
+            "/admin/bank-holidays",
+            get(admin_pages::bank_holidays_page),
+        ),
         ("GET", "/assets/carepanel.css", get(stylesheet)),
         ("GET", "/assets/init.js", get(init_script)),
     ]
@@ -626,6 +680,20 @@ pub(crate) async fn show_referral(
 }
 
 /// "2026-12-03T10:00" as "3 December 2026 at 10:00".
+/// The `items` of a GOV.UK select or radios: (value, text) pairs, after an optional first
+/// item such as "Select a role".
+pub(crate) fn choice_items(
+    first: Option<(&str, &str)>,
+    pairs: &[(String, String)],
+) -> Vec<minijinja::Value> {
+    first
+        .map(|(v, t)| (v.to_string(), t.to_string()))
+        .into_iter()
+        .chain(pairs.iter().cloned())
+        .map(|(value, text)| context! { value, text })
+        .collect()
+}
+
 pub(crate) fn pretty_time(iso: &str) -> String {
     chrono::NaiveDateTime::parse_from_str(iso, "%Y-%m-%dT%H:%M")
         .map(|t| t.format("%-d %B %Y at %H:%M").to_string())
