@@ -11,6 +11,7 @@ pub mod demo_data;
 pub mod error;
 pub mod finance;
 pub mod meetings;
+pub mod pack;
 pub mod panel_work;
 pub mod referrals;
 pub mod setup;

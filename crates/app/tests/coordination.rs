@@ -277,3 +277,111 @@ async fn mem_05_register_with_apologies_and_cover() {
         t.drop_schema().await;
     }
 }
+
+#[tokio::test]
+async fn pap_03_the_pack_after_circulation_and_pap_04_pre_meeting_notes() {
+    for backend in Backend::ALL {
+        let (t, app, _) = fresh(backend, "2026-11-26T10:00").await;
+        app.ensure_council("hertfordshire").await.unwrap();
+        let team = app
+            .create_team("hertfordshire", "Assessment")
+            .await
+            .unwrap();
+        let sw = app
+            .create_person(
+                "hertfordshire",
+                Some(&team),
+                "Rowan Worker",
+                "rw@h.example",
+                &[("social-worker", None)],
+            )
+            .await
+            .unwrap();
+        let coordinator = app
+            .create_person(
+                "hertfordshire",
+                None,
+                "Ira Coordinator",
+                "ic@h.example",
+                &[("panel-coordinator", Some("herts-ew-prp"))],
+            )
+            .await
+            .unwrap();
+        let member = app
+            .create_person(
+                "hertfordshire",
+                None,
+                "Bo Manager",
+                "bm@h.example",
+                &[("service-manager-assessment", Some("herts-ew-prp"))],
+            )
+            .await
+            .unwrap();
+        let id = ew_draft(&app, &sw, "LCS-P1").await;
+        app.send(&sw, &id).await.unwrap();
+        let m = meeting::Entity::find()
+            .filter(meeting::Column::StartsAt.eq("2026-12-02T09:30"))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        // Members see the pack once the papers go out; the administrator before.
+        let early = app.pack(&member, &m.id).await.unwrap_err();
+        assert!(early.to_string().contains("PAP-03"), "{early}");
+        assert_eq!(app.pack(&coordinator, &m.id).await.unwrap().items.len(), 1);
+        assert!(matches!(
+            app.pack(&sw, &m.id).await.unwrap_err(),
+            AppError::Forbidden { .. }
+        ));
+        app.circulate_papers(&coordinator, &m.id).await.unwrap();
+        let pack = app.pack(&member, &m.id).await.unwrap();
+        assert_eq!(pack.items.len(), 1, "{backend:?}");
+        let item = &pack.items[0];
+        let r = item.referral.as_ref().unwrap();
+        assert_eq!(r.referral.id, id);
+        assert_eq!(r.child.case_system_id, "LCS-P1");
+        assert!(r.form.is_some());
+
+        // A member's note: kept, replaced, shown with their role, removed when emptied.
+        let item_id = item.item.id.clone();
+        app.save_note(&member, &item_id, "Known to our service since 2024.")
+            .await
+            .unwrap();
+        app.save_note(&member, &item_id, "  Known to our service since 2023.  ")
+            .await
+            .unwrap();
+        let pack = app.pack(&member, &m.id).await.unwrap();
+        let notes = &pack.items[0].notes;
+        assert_eq!(notes.len(), 1);
+        assert_eq!(notes[0].note.note, "Known to our service since 2023.");
+        assert_eq!(notes[0].author, "Bo Manager");
+        assert!(
+            notes[0].role.starts_with("Service Manager"),
+            "{}",
+            notes[0].role
+        );
+        assert_eq!(
+            app.item_notes(&coordinator, &item_id).await.unwrap().len(),
+            1
+        );
+        let too_long = "x".repeat(carepanel_app::pack::MAX_NOTE + 1);
+        assert_eq!(
+            fields(
+                &app.save_note(&member, &item_id, &too_long)
+                    .await
+                    .unwrap_err()
+            ),
+            vec!["note PAP-04"]
+        );
+        assert!(matches!(
+            app.save_note(&sw, &item_id, "Not mine to write")
+                .await
+                .unwrap_err(),
+            AppError::Forbidden { .. }
+        ));
+        app.save_note(&member, &item_id, "   ").await.unwrap();
+        assert!(app.item_notes(&member, &item_id).await.unwrap().is_empty());
+        carepanel_store::audit::verify(&app.db).await.unwrap();
+        t.drop_schema().await;
+    }
+}

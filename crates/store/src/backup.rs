@@ -43,6 +43,7 @@ macro_rules! tables {
             agenda_item,
             attendance,
             declaration,
+            member_note,
             decision,
             commitment,
             action,

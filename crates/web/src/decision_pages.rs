@@ -167,6 +167,30 @@ async fn show_item(
     let lines: Vec<String> = (1..=max_lines)
         .map(|n| posted.get(&format!("line-{n}")))
         .collect();
+    let notes = match state.app.item_notes(&s.actor, id).await {
+        Ok(n) => n,
+        Err(e) => return error_page(state, &e),
+    };
+    let my_note = if posted.has("note") {
+        posted.raw("note")
+    } else {
+        notes
+            .iter()
+            .find(|n| n.note.person_id == s.actor.person_id)
+            .map(|n| n.note.note.clone())
+            .unwrap_or_default()
+    };
+    let notes: Vec<_> = notes
+        .into_iter()
+        .map(|n| {
+            context! {
+                author => n.author,
+                role => n.role,
+                text => n.note.note,
+                at => carepanel_domain::calendar::utc_to_london(n.note.updated_at).format("%-d %B %Y at %H:%M").to_string(),
+            }
+        })
+        .collect();
     let errors = (!problems.is_empty()).then(|| problems.0.clone());
     render_form(
         state,
@@ -209,6 +233,8 @@ async fn show_item(
             considered => posted.all("considered"),
             guidance => panel.decision.guidance.clone(),
             nature => posted.raw("nature"),
+            notes,
+            my_note,
             inline,
             errors,
         },
@@ -831,6 +857,35 @@ pub async fn ratify(
         }) => {
             problems.add("outcome", format!("{message} ({requirement})"));
             show_interim_decision(&state, &s, &id, &posted, &problems).await
+        }
+        Err(e) => error_page(&state, &e),
+    }
+}
+
+/// Keeps the person's pre-meeting note on an item (PAP-04).
+pub async fn save_note(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let posted = Posted::new(pairs);
+    let s = match form_session_token(&state, &headers, &posted.get("csrf")).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    match state
+        .app
+        .save_note(&s.actor, &id, &posted.raw("note"))
+        .await
+    {
+        Ok(()) => Redirect::to(&format!("/items/{id}#notes")).into_response(),
+        Err(AppError::Invalid(errs)) => {
+            let mut problems = Problems::default();
+            for e in errs {
+                problems.add(e.field, format!("{} ({})", e.message, e.requirement));
+            }
+            show_item(&state, &s, &id, &posted, &problems).await
         }
         Err(e) => error_page(&state, &e),
     }

@@ -95,6 +95,8 @@ pub fn templates() -> Environment<'static> {
             include_str!("../templates/referral_edit.html"),
         ),
         ("_date.html", include_str!("../templates/_date.html")),
+        ("_answers.html", include_str!("../templates/_answers.html")),
+        ("pack.html", include_str!("../templates/pack.html")),
         (
             "_admin_nav.html",
             include_str!("../templates/_admin_nav.html"),
@@ -159,6 +161,7 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<WebState>)> {
         ("GET", "/sign-offs", get(sign_off_queue)),
         ("GET", "/meetings", get(meetings)),
         ("GET", "/meetings/{id}", get(meeting_pages::agenda)),
+        ("GET", "/meetings/{id}/pack", get(meeting_pages::pack)),
         (
             "POST",
             "/meetings/{id}/priorities",
@@ -193,6 +196,7 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<WebState>)> {
             "/items/{id}/declarations",
             post(decision_pages::declare),
         ),
+        ("POST", "/items/{id}/notes", post(decision_pages::save_note)),
         (
             "GET",
             "/decisions/{id}",
@@ -643,6 +647,13 @@ pub(crate) async fn show_referral(
         .iter()
         .map(|d| decision_summary(policy, panel, d))
         .collect();
+    let answers = v
+        .form
+        .as_ref()
+        .map(|f| {
+            referral_pages::answer_sections(f, &r.answers, &v.child, state.app.local_now().date())
+        })
+        .unwrap_or_default();
     let errors = error.map(|(field, message)| vec![FieldMessage { field, message }]);
     let status = if errors.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -669,6 +680,7 @@ pub(crate) async fn show_referral(
             attachments,
             listed,
             decisions,
+            answers,
             can_sign,
             editable,
             errors,
@@ -679,7 +691,6 @@ pub(crate) async fn show_referral(
     res
 }
 
-/// "2026-12-03T10:00" as "3 December 2026 at 10:00".
 /// The `items` of a GOV.UK select or radios: (value, text) pairs, after an optional first
 /// item such as "Select a role".
 pub(crate) fn choice_items(
@@ -694,6 +705,7 @@ pub(crate) fn choice_items(
         .collect()
 }
 
+/// "2026-12-03T10:00" as "3 December 2026 at 10:00".
 pub(crate) fn pretty_time(iso: &str) -> String {
     chrono::NaiveDateTime::parse_from_str(iso, "%Y-%m-%dT%H:%M")
         .map(|t| t.format("%-d %B %Y at %H:%M").to_string())

@@ -439,3 +439,61 @@ pub async fn cancel(
         Err(e) => error_page(&state, &e),
     }
 }
+
+/// The panel pack: every referral in full in running order, with members' notes (PAP-03).
+pub async fn pack(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let s = match signed_in(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let p = match state.app.pack(&s.actor, &id).await {
+        Ok(p) => p,
+        Err(e) => return error_page(&state, &e),
+    };
+    let Ok((_, panel)) = state.app.panel(&p.meeting.panel_id) else {
+        return error_page(&state, &AppError::NotFound("panel".into()));
+    };
+    let today = state.app.local_now().date();
+    let items: Vec<_> = p
+        .items
+        .iter()
+        .map(|i| {
+            let r = i.referral.as_ref();
+            context! {
+                id => i.item.id,
+                label => i.label,
+                start => i.start,
+                end => i.end,
+                kind => i.item.kind,
+                note => i.item.note,
+                child => r.map(|r| r.child.name.clone()),
+                amount => r.and_then(|r| r.referral.amount_pence).map(|p| carepanel_domain::money::Money::from_pence(p).to_string()),
+                documents => r.map(|r| r.attachments.iter().map(|a| {
+                    let label = panel.documents.iter().find(|d| d.id == a.document_id).map_or(a.document_id.clone(), |d| d.label.clone());
+                    format!("{label}: {}", a.filename)
+                }).collect::<Vec<_>>()).unwrap_or_default(),
+                answers => r.and_then(|r| r.form.as_ref().map(|f| crate::referral_pages::answer_sections(f, &r.referral.answers, &r.child, today))).unwrap_or_default(),
+                notes => i.notes.iter().map(|n| context! { author => n.author, role => n.role, text => n.note.note }).collect::<Vec<_>>(),
+            }
+        })
+        .collect();
+    render_form(
+        &state,
+        "pack.html",
+        context! {
+            title => format!("Panel pack for {}", pretty_time(&p.meeting.starts_at)),
+            actor_name => s.name.clone(),
+            csrf => s.csrf.clone(),
+            meeting_id => id,
+            panel => p.panel_name,
+            starts => pretty_time(&p.meeting.starts_at),
+            papers => p.meeting.papers_circulated_at.map(|t| carepanel_domain::calendar::utc_to_london(t).format("%-d %B %Y at %H:%M").to_string()),
+            items,
+        },
+        &Problems::default(),
+    )
+}

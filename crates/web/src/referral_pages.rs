@@ -931,3 +931,97 @@ pub async fn attach(
         Err(e) => error_page(&state, &e),
     }
 }
+
+/// One answer as read on the referral page and in the pack.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ReadAnswer {
+    pub label: String,
+    /// The answer as text; empty when a table is shown instead.
+    pub value: String,
+    pub answered: bool,
+    /// For a group: its column headings and rows.
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// A form section as read.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ReadSection {
+    pub title: String,
+    pub answers: Vec<ReadAnswer>,
+}
+
+/// A referral's answers in full, as people read them: dates in words, money with its sign,
+/// yes or no, tables for groups, and derived values worked out. A section that applies only
+/// in some cases is left out when nothing in it was answered.
+pub(crate) fn answer_sections(
+    form: &PolicyForm,
+    answers_json: &str,
+    kid: &carepanel_store::entity::child::Model,
+    today: chrono::NaiveDate,
+) -> Vec<ReadSection> {
+    let answers: BTreeMap<String, Answer> = serde_json::from_str(answers_json).unwrap_or_default();
+    let none = BTreeMap::new();
+    form.sections
+        .iter()
+        .filter(|sec| {
+            sec.when.is_none()
+                || sec
+                    .fields
+                    .iter()
+                    .any(|f| answers.get(&f.id).is_some_and(Answer::is_answered))
+        })
+        .map(|sec| ReadSection {
+            title: sec.title.clone(),
+            answers: sec
+                .fields
+                .iter()
+                .map(|f| {
+                    let stored = answers.get(&f.id).and_then(|a| a.text()).unwrap_or("");
+                    let mut a = ReadAnswer {
+                        label: f.label.clone(),
+                        value: String::new(),
+                        answered: answers.get(&f.id).is_some_and(Answer::is_answered),
+                        headers: Vec::new(),
+                        rows: Vec::new(),
+                    };
+                    match f.kind {
+                        FieldKind::Group => {
+                            let v = field_view(f, &answers, None, &none, kid, today);
+                            a.headers = f.columns.iter().map(|c| c.label.clone()).collect();
+                            a.rows = v
+                                .rows
+                                .into_iter()
+                                .filter(|r| r.iter().any(|c| !c.is_empty()))
+                                .collect();
+                            a.answered = !a.rows.is_empty();
+                        }
+                        FieldKind::Derived => {
+                            a.value = derived_value(f, &answers, kid, today);
+                            a.answered = !a.value.is_empty();
+                        }
+                        FieldKind::Date => {
+                            a.value = date_text(stored)
+                                .map(|d| d.format("%-d %B %Y").to_string())
+                                .unwrap_or_else(|| stored.to_string());
+                        }
+                        FieldKind::Money => {
+                            a.value = Money::parse(stored)
+                                .map(|m| m.to_string())
+                                .unwrap_or_else(|_| stored.to_string());
+                        }
+                        FieldKind::YesNo => {
+                            a.value = match stored {
+                                "yes" => "Yes".into(),
+                                "no" => "No".into(),
+                                other => other.to_string(),
+                            };
+                        }
+                        _ => a.value = stored.to_string(),
+                    }
+                    a
+                })
+                .collect(),
+        })
+        .collect()
+}

@@ -12,6 +12,7 @@ pub mod decision;
 pub mod declaration;
 pub mod interim_decision;
 pub mod meeting;
+pub mod member_note;
 pub mod outbox;
 pub mod person;
 pub mod person_role;

@@ -1,14 +1,18 @@
-//! The one migration set, run on SQLite and PostgreSQL alike.
+//! The migration set, run on SQLite and PostgreSQL alike, in order.
 
 use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_initial;
+mod m20261126_000001_member_note;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261125_000001_initial::Migration)]
+        vec![
+            Box::new(m20261125_000001_initial::Migration),
+            Box::new(m20261126_000001_member_note::Migration),
+        ]
     }
 }
