@@ -107,7 +107,30 @@ test('Bexley: referral, team manager and service manager sign-off, listed on the
   assert.match(await coordinator.textContent('main'), /Support package/);
   await submit(coordinator, '#circulate-papers');
   assert.match(await coordinator.textContent('#papers'), /Papers circulated 25 November 2026/);
+  // The pack, published when the papers go out, holds the referral in full.
+  await submit(coordinator, 'a[href$="/pack"]');
+  assert.match(await coordinator.textContent('#pack-contents'), new RegExp(state.bexleyChild));
+  assert.match(await coordinator.textContent('main'), /Entered in the browser/);
+  // The register: the coordinator records a member's apologies.
+  await visit(coordinator, `${state.bexleyMeeting}/attendance`);
+  const absent = await coordinator.$eval('#person option:nth-child(2)', (o) => o.value);
+  await coordinator.selectOption('#person', absent);
+  await coordinator.check('input[name=status][value=apologies]');
+  await submit(coordinator, '#record-attendance');
+  assert.match(await coordinator.textContent('.govuk-notification-banner'), /Recorded for/);
+  assert.match(await coordinator.textContent('#register'), /apologies/);
   await coordinator.context().close();
+
+  // A partner agency's member reads the pack and leaves a pre-meeting note on the item.
+  const member = await signIn(b, 'panel-member@bexley.example');
+  await visit(member, `${state.bexleyMeeting}/pack`);
+  const item = await member.$$eval('main a[href$="#notes"]', (as) => as.map((a) => a.getAttribute('href')));
+  assert.ok(item.length > 0, 'the pack links each item to its notes');
+  await visit(member, item[item.length - 1]);
+  await member.fill('#note', 'Known to housing: the family is on the transfer list.');
+  await submit(member, '#save-note');
+  assert.match(await member.textContent('#notes-list'), /transfer list/);
+  await member.context().close();
 });
 
 test('E&W Part 2: LPM minutes attached; refused without the Service Manager sign-off', async () => {
@@ -156,7 +179,69 @@ test('E&W Part 2: LPM minutes attached; refused without the Service Manager sign
   await submit(sm, 'form[action$="/sign-off"] button');
   await visit(sm, referral);
   assert.match(await sm.textContent('#referral-state'), /listed|for-chair/);
+  state.ewReferral = referral;
+  state.ewMeeting = await listedFor(sm);
   await sm.context().close();
+});
+
+test('E&W: the coordinator cancels a meeting with a Head of Service\'s agreement; its items move on', async () => {
+  const coordinator = await signIn(b, 'admin.herts-ew-prp@hertfordshire.example');
+  await visit(coordinator, state.ewMeeting);
+  await submit(coordinator, 'a[href$="/cancel"]');
+  // Nothing chosen: both problems named, nothing cancelled.
+  await submit(coordinator, '#cancel-meeting');
+  const summary = await coordinator.textContent('.govuk-error-summary');
+  assert.match(summary, /prior agreement/);
+  assert.match(summary, /why the meeting is cancelled/);
+  await coordinator.check('input[name=authoriser] >> nth=0');
+  await coordinator.fill('#reason', 'Too few members can attend in audit week');
+  await submit(coordinator, '#cancel-meeting');
+  const next = new URL(coordinator.url()).pathname;
+  assert.notEqual(next, state.ewMeeting);
+  assert.match(await coordinator.textContent('main'), /was cancelled \(CAL-07\)/);
+  await visit(coordinator, state.ewMeeting);
+  assert.match(await coordinator.textContent('.govuk-notification-banner'), /audit week/);
+  await coordinator.context().close();
+  // The worker's referral now shows the later meeting.
+  const worker = await signIn(b, 'worker11@hertfordshire.example');
+  await visit(worker, state.ewReferral);
+  assert.equal(await listedFor(worker), next);
+  await worker.context().close();
+});
+
+test('Devon\'s council administrator adds an account, and reads the policy and the bank holidays', async () => {
+  const admin = await signIn(b, 'council-administrator@devon.example');
+  await visit(admin, '/admin/people');
+  await submit(admin, '#add-account');
+  await admin.fill('#name', 'Morgan Newcomer');
+  await admin.fill('#email', 'not-an-email');
+  await admin.selectOption('#role', 'social-worker');
+  await admin.fill('#password', 'short');
+  await submit(admin, '#save-account');
+  const summary = await admin.textContent('.govuk-error-summary');
+  assert.match(summary, /correct format/);
+  assert.match(summary, /at least 12 characters/);
+  assert.equal(await admin.inputValue('#name'), 'Morgan Newcomer');
+  assert.equal(await admin.inputValue('#role'), 'social-worker');
+  await admin.fill('#email', 'morgan.newcomer@devon.example');
+  await admin.fill('#password', 'a long first password');
+  await submit(admin, '#save-account');
+  assert.match(await admin.textContent('h1'), /Morgan Newcomer/);
+  await visit(admin, '/admin/policy');
+  assert.match(await admin.textContent('main'), /In force/);
+  await visit(admin, '/admin/bank-holidays');
+  assert.match(await admin.textContent('#bank-holidays'), /Friday 25 December 2026\s*Christmas Day/);
+  await admin.context().close();
+  // The new account signs in with its first password.
+  const context = await b.newContext();
+  const page = await context.newPage();
+  await visit(page, '/sign-in');
+  await page.fill('#email', 'morgan.newcomer@devon.example');
+  await page.fill('#password', 'a long first password');
+  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  assert.ok(!page.url().includes('/sign-in'));
+  await checkPage(page);
+  await context.close();
 });
 
 test('Portsmouth, by keyboard alone: a chair\'s action over the Service Leader\'s limit is refused', async () => {
@@ -267,6 +352,20 @@ async function bexleyDecision() {
   await visit(worker, '/planner');
   assert.match(await worker.textContent('#planner'), new RegExp(state.bexleyChild));
   await worker.context().close();
+
+  // The running log: finance sees the commitment; only the Deputy Director signs it off.
+  const log = `/finance?panel=bexley-rcp&period=${meetingDay.slice(0, 7)}`;
+  const finance = await signIn(b, 'finance-officer@bexley.example');
+  await visit(finance, log);
+  assert.match(await finance.textContent('main'), /£300\.00/);
+  assert.match(await finance.textContent('#log-unsigned'), /[1-9]\d* line/);
+  assert.equal(await finance.$('#sign-off-log'), null);
+  await finance.context().close();
+  const director = await signIn(b, 'chair.bexley-rcp@bexley.example');
+  await visit(director, log);
+  await submit(director, '#sign-off-log');
+  assert.match(await director.textContent('#log-unsigned'), /^\s*0 line/);
+  await director.context().close();
 }
 
 async function harpRatification() {

@@ -287,20 +287,39 @@ impl App {
             ));
             report.people += 1;
         }
-        for role in [
-            "finance-officer",
-            "council-administrator",
-            "auditor",
-            "panel-member",
-        ] {
+        for role in ["finance-officer", "council-administrator", "auditor"] {
             let email = format!("{role}@{c}.example");
-            // A panel member belongs to one panel (SEC-05); the others work the whole council.
-            let panel = (role == "panel-member").then(|| policy.panels[0].id.as_str());
-            self.create_person(c, None, &name(rng), &email, &[(role, panel)])
+            self.create_person(c, None, &name(rng), &email, &[(role, None)])
                 .await?;
             report.accounts.push((c.clone(), role.to_string(), email));
             report.people += 1;
         }
+        // A panel member of the first panel (SEC-05): a partner agency's member where there is
+        // one, else the first member who neither chairs nor administers.
+        let first = &policy.panels[0];
+        let member = first
+            .members
+            .iter()
+            .find(|m| m.partner_agency)
+            .or_else(|| {
+                first.members.iter().find(|m| {
+                    !first.chair.eligible.contains(&m.role) && m.role != first.administrator_role
+                })
+            })
+            .map_or("panel-member", |m| m.role.as_str());
+        let email = format!("panel-member@{c}.example");
+        self.create_person(
+            c,
+            None,
+            &name(rng),
+            &email,
+            &[(member, Some(first.id.as_str()))],
+        )
+        .await?;
+        report
+            .accounts
+            .push((c.clone(), format!("{member} ({})", first.id), email));
+        report.people += 1;
         Ok(CouncilCast {
             council: c.clone(),
             workers,
