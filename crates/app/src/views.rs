@@ -21,6 +21,9 @@ pub struct ReferralView {
     pub referral: referral::Model,
     pub child: child::Model,
     pub form: Option<Form>,
+    /// The ids of the form's sections that apply to this referral: those without a `when`,
+    /// and those whose `when` holds (Portsmouth's review and urgent sections).
+    pub sections_applying: Vec<String>,
     pub missing: Vec<Missing>,
     pub who_must_sign: SignOffAnswer,
     pub sign_offs: Vec<sign_off::Model>,
@@ -170,6 +173,12 @@ impl App {
             panel_date,
         };
         let form = ctx.form().cloned();
+        let sections_applying = form
+            .iter()
+            .flat_map(|f| f.sections.iter())
+            .filter(|sec| ctx.when(&sec.when))
+            .map(|sec| sec.id.clone())
+            .collect();
         let missing = missing(&ctx);
         let who = who_must_sign(&ctx);
         let sign_offs = sign_off::Entity::find()
@@ -262,6 +271,7 @@ impl App {
             referral: r,
             child: kid,
             form,
+            sections_applying,
             missing,
             who_must_sign: who,
             sign_offs,

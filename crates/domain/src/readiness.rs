@@ -210,7 +210,8 @@ impl Context<'_> {
         })
     }
 
-    fn when(&self, cond: &Option<Condition>) -> bool {
+    /// Whether an optional condition holds for this referral (none always holds).
+    pub fn when(&self, cond: &Option<Condition>) -> bool {
         cond.as_ref().is_none_or(|c| self.holds(c))
     }
 

@@ -651,7 +651,13 @@ pub(crate) async fn show_referral(
         .form
         .as_ref()
         .map(|f| {
-            referral_pages::answer_sections(f, &r.answers, &v.child, state.app.local_now().date())
+            referral_pages::answer_sections(
+                f,
+                &v.sections_applying,
+                &r.answers,
+                &v.child,
+                state.app.local_now().date(),
+            )
         })
         .unwrap_or_default();
     let errors = error.map(|(field, message)| vec![FieldMessage { field, message }]);

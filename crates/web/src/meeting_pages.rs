@@ -476,7 +476,7 @@ pub async fn pack(
                     let label = panel.documents.iter().find(|d| d.id == a.document_id).map_or(a.document_id.clone(), |d| d.label.clone());
                     format!("{label}: {}", a.filename)
                 }).collect::<Vec<_>>()).unwrap_or_default(),
-                answers => r.and_then(|r| r.form.as_ref().map(|f| crate::referral_pages::answer_sections(f, &r.referral.answers, &r.child, today))).unwrap_or_default(),
+                answers => r.and_then(|r| r.form.as_ref().map(|f| crate::referral_pages::answer_sections(f, &r.sections_applying, &r.referral.answers, &r.child, today))).unwrap_or_default(),
                 notes => i.notes.iter().map(|n| context! { author => n.author, role => n.role, text => n.note.note }).collect::<Vec<_>>(),
             }
         })

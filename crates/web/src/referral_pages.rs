@@ -510,11 +510,17 @@ fn posted_rows(p: &Posted, f: &Field) -> Vec<(usize, Vec<String>)> {
 /// Reads the form's answers from what was posted, checking each against its type.
 fn read_answers(
     form: &PolicyForm,
+    applying: &[String],
     posted: &Posted,
     problems: &mut Problems,
 ) -> BTreeMap<String, Answer> {
     let mut out = BTreeMap::new();
-    for f in form.fields() {
+    let fields = form
+        .sections
+        .iter()
+        .filter(|sec| applying.contains(&sec.id))
+        .flat_map(|sec| sec.fields.iter());
+    for f in fields {
         let name = format!("a_{}", f.id);
         let label = f.label.trim_end_matches(['?', ':']).to_string();
         let value = match f.kind {
@@ -678,11 +684,13 @@ async fn show_edit(
         serde_json::from_str(&v.referral.answers).unwrap_or_default();
     let today = state.app.local_now().date();
     let inline = problems.for_field();
-    let secs = v
+    let mut secs = v
         .form
         .as_ref()
         .map(|f| sections(f, &answers, posted, &inline, &v.child, today))
         .unwrap_or_default();
+    // Sections whose condition does not hold for this referral are not asked (REF-01).
+    secs.retain(|sec| v.sections_applying.contains(&sec.id));
     let amount = match posted {
         Some(p) => p.get("amount"),
         None => v
@@ -747,11 +755,27 @@ pub async fn save_referral(
         );
     }
     let mut problems = Problems::default();
-    let answers = v
+    let mut answers = v
         .form
         .as_ref()
-        .map(|f| read_answers(f, &posted, &mut problems))
+        .map(|f| read_answers(f, &v.sections_applying, &posted, &mut problems))
         .unwrap_or_default();
+    // Answers in sections that do not apply were not on the page: they stay as stored.
+    let stored: BTreeMap<String, Answer> =
+        serde_json::from_str(&v.referral.answers).unwrap_or_default();
+    if let Some(f) = &v.form {
+        for sec in f
+            .sections
+            .iter()
+            .filter(|sec| !v.sections_applying.contains(&sec.id))
+        {
+            for field in &sec.fields {
+                if let Some(a) = stored.get(&field.id) {
+                    answers.insert(field.id.clone(), a.clone());
+                }
+            }
+        }
+    }
     let amount = money(
         &posted.get("amount"),
         "amount",
@@ -952,10 +976,11 @@ pub(crate) struct ReadSection {
 }
 
 /// A referral's answers in full, as people read them: dates in words, money with its sign,
-/// yes or no, tables for groups, and derived values worked out. A section that applies only
-/// in some cases is left out when nothing in it was answered.
+/// yes or no, tables for groups, and derived values worked out. Sections that do not apply to
+/// the referral are left out.
 pub(crate) fn answer_sections(
     form: &PolicyForm,
+    applying: &[String],
     answers_json: &str,
     kid: &carepanel_store::entity::child::Model,
     today: chrono::NaiveDate,
@@ -964,13 +989,7 @@ pub(crate) fn answer_sections(
     let none = BTreeMap::new();
     form.sections
         .iter()
-        .filter(|sec| {
-            sec.when.is_none()
-                || sec
-                    .fields
-                    .iter()
-                    .any(|f| answers.get(&f.id).is_some_and(Answer::is_answered))
-        })
+        .filter(|sec| applying.contains(&sec.id))
         .map(|sec| ReadSection {
             title: sec.title.clone(),
             answers: sec
