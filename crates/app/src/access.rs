@@ -119,3 +119,45 @@ pub fn require_read(policy: &Policy, actor: &Actor, r: &referral::Model) -> Resu
         ))
     }
 }
+
+/// Which parts of the service a person's roles open to them, for the menu: a page outside it
+/// would only refuse them (SEC-01).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Menu {
+    pub sign_offs: bool,
+    pub meetings: bool,
+    pub interim: bool,
+    pub finance: bool,
+    pub administration: bool,
+}
+
+impl crate::App {
+    pub fn menu(&self, actor: &Actor) -> Menu {
+        let panels: Vec<(&Policy, &carepanel_domain::policy::Panel)> = self
+            .policies
+            .policies()
+            .iter()
+            .filter(|p| p.council.id == actor.council_id)
+            .flat_map(|p| p.panels.iter().map(move |panel| (p, panel)))
+            .collect();
+        Menu {
+            sign_offs: panels.iter().any(|(p, panel)| {
+                let chain: Vec<String> = panel
+                    .signoffs
+                    .iter()
+                    .flat_map(|s| s.chain.iter().cloned())
+                    .collect();
+                holds(p, actor, &panel.id, &chain).is_some()
+            }),
+            meetings: panels
+                .iter()
+                .any(|(p, panel)| holds(p, actor, &panel.id, &panel_roles(p, &panel.id)).is_some()),
+            interim: !self.interim_panels(actor).is_empty(),
+            finance: !self.finance_panels(actor).is_empty(),
+            administration: actor
+                .roles
+                .iter()
+                .any(|(r, _)| r == crate::administration::COUNCIL_ADMINISTRATOR),
+        }
+    }
+}

@@ -64,6 +64,7 @@ pub async fn people_page(State(state): State<WebState>, headers: HeaderMap) -> R
         context! {
             title => "People and roles",
             actor_name => s.name.clone(),
+            nav => s.nav,
             csrf => s.csrf.clone(),
             people => rows,
         },
@@ -103,6 +104,7 @@ async fn show_new_person(
         context! {
             title => "Add an account",
             actor_name => s.name.clone(),
+            nav => s.nav,
             csrf => s.csrf.clone(),
             team_items => crate::choice_items(None, &team_items),
             role_items => crate::choice_items(Some(("", "Select a role")), &roles),
@@ -190,6 +192,7 @@ async fn show_person(
         context! {
             title => p.person.name.clone(),
             actor_name => s.name.clone(),
+            nav => s.nav,
             csrf => s.csrf.clone(),
             id => p.person.id,
             name => p.person.name,
@@ -335,6 +338,7 @@ pub async fn policy_page(State(state): State<WebState>, headers: HeaderMap) -> R
         context! {
             title => "Policy",
             actor_name => s.name.clone(),
+            nav => s.nav,
             csrf => s.csrf.clone(),
             versions => rows,
         },
@@ -371,6 +375,7 @@ pub async fn bank_holidays_page(State(state): State<WebState>, headers: HeaderMa
         context! {
             title => "Bank holidays",
             actor_name => s.name.clone(),
+            nav => s.nav,
             csrf => s.csrf.clone(),
             days => rows,
             first_year => years.map(|y| y.0),

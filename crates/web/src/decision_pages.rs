@@ -198,6 +198,7 @@ async fn show_item(
         context! {
             title,
             actor_name => s.name.clone(),
+            nav => s.nav,
             csrf => s.csrf.clone(),
             id,
             meeting_id => v.meeting.id.clone(),
@@ -505,6 +506,7 @@ pub async fn decision_sheet(
         context! {
             title => format!("Decision sheet: {}", d.child.as_ref().map_or("", |c| c.name.as_str())),
             actor_name => s.name.clone(),
+            nav => s.nav,
             csrf => s.csrf.clone(),
             council => policy.council.name.clone(),
             panel => panel.name.clone(),
@@ -570,7 +572,7 @@ pub async fn planner(State(state): State<WebState>, headers: HeaderMap) -> Respo
     render(
         &state,
         "planner.html",
-        context! { title => "Forward planner", actor_name => s.name, csrf => s.csrf, rows, missed },
+        context! { title => "Forward planner", actor_name => s.name, nav => s.nav, csrf => s.csrf, rows, missed },
     )
 }
 
@@ -612,6 +614,7 @@ fn show_interim(state: &WebState, s: &Session, posted: &Posted, problems: &Probl
         context! {
             title => "Decision between meetings",
             actor_name => s.name.clone(),
+            nav => s.nav,
             csrf => s.csrf.clone(),
             panels,
             panel => posted.get("panel"),
@@ -764,6 +767,7 @@ async fn show_interim_decision(
         context! {
             title => "Decision between meetings",
             actor_name => s.name.clone(),
+            nav => s.nav,
             csrf => s.csrf.clone(),
             id,
             panel => panel.name.clone(),

@@ -129,6 +129,7 @@ pub async fn finance_page(
         context! {
             title => "Finance log",
             actor_name => s.name.clone(),
+            nav => s.nav,
             csrf => s.csrf.clone(),
             panel_items => crate::choice_items(None, &panels.iter().map(|(_, p)| (p.id.clone(), p.name.clone())).collect::<Vec<_>>()),
             panel_id => log.panel_id,

@@ -254,8 +254,54 @@ pub fn router(state: WebState) -> Router {
     }
     router
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            plain_rejections,
+        ))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)
+}
+
+/// A request the framework itself refuses before any page sees it (a body that cannot be read
+/// as a form, an upload over the limit, the wrong method) comes back as plain text; people get
+/// the same GOV.UK error page as for every other refusal, with the status kept.
+async fn plain_rejections(State(state): State<WebState>, req: Request, next: Next) -> Response {
+    let res = next.run(req).await;
+    let status = res.status();
+    let plain = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|v| v.starts_with("text/plain"));
+    if !status.is_client_error() || !plain {
+        return res;
+    }
+    let detail = axum::body::to_bytes(res.into_body(), 4096)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let (title, advice) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "The file is too large",
+            "Each file must be 10 MB or smaller. Go back and choose a smaller file.",
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "This page cannot be used that way",
+            "Go back and use the page's own buttons and links.",
+        ),
+        _ => (
+            "The form could not be read",
+            "Go back, check what you entered and send the form again.",
+        ),
+    };
+    let message = if detail.is_empty() {
+        advice.to_string()
+    } else {
+        format!("{advice} ({detail})")
+    };
+    let mut page = render(&state, "error.html", context! { title, message });
+    *page.status_mut() = status;
+    page
 }
 
 /// Security headers on every response (R10): a CSP without `unsafe-inline`, HSTS, nosniff,
@@ -316,6 +362,8 @@ pub(crate) struct Session {
     csrf: String,
     name: String,
     token: String,
+    /// The parts of the service the menu offers this person.
+    nav: carepanel_app::access::Menu,
 }
 
 async fn session(state: &WebState, headers: &HeaderMap) -> Result<Option<Session>, AppError> {
@@ -330,11 +378,13 @@ async fn session(state: &WebState, headers: &HeaderMap) -> Result<Option<Session
         .await?
         .map(|p| p.name)
         .unwrap_or_default();
+    let nav = state.app.menu(&actor);
     Ok(Some(Session {
         actor,
         csrf,
         name,
         token,
+        nav,
     }))
 }
 
@@ -415,6 +465,7 @@ async fn start(State(state): State<WebState>, headers: HeaderMap) -> Response {
         context! {
             title => "Resource panels",
             actor_name => s.as_ref().map(|s| s.name.clone()),
+            nav => s.as_ref().map(|s| s.nav),
             csrf => s.as_ref().map(|s| s.csrf.clone()),
             demo_accounts => state.demo.as_ref().map(|d| d.accounts.clone()),
             demo_password => state.demo.as_ref().map(|d| d.password.clone()),
@@ -560,7 +611,7 @@ async fn my_referrals(State(state): State<WebState>, headers: HeaderMap) -> Resp
     render(
         &state,
         "referrals.html",
-        context! { title => "Your referrals", actor_name => s.name, csrf => s.csrf, referrals },
+        context! { title => "Your referrals", actor_name => s.name, nav => s.nav, csrf => s.csrf, referrals },
     )
 }
 
@@ -672,6 +723,7 @@ pub(crate) async fn show_referral(
         context! {
             title => category.clone(),
             actor_name => s.name.clone(),
+            nav => s.nav,
             csrf => s.csrf.clone(),
             id,
             panel => panel_name,
@@ -847,7 +899,7 @@ async fn sign_off_queue(State(state): State<WebState>, headers: HeaderMap) -> Re
     render(
         &state,
         "sign_offs.html",
-        context! { title => "Waiting for your sign-off", actor_name => s.name, csrf => s.csrf, referrals },
+        context! { title => "Waiting for your sign-off", actor_name => s.name, nav => s.nav, csrf => s.csrf, referrals },
     )
 }
 
@@ -886,7 +938,7 @@ async fn meetings(State(state): State<WebState>, headers: HeaderMap) -> Response
     render(
         &state,
         "meetings.html",
-        context! { title => "Meetings", actor_name => s.name, csrf => s.csrf, meetings },
+        context! { title => "Meetings", actor_name => s.name, nav => s.nav, csrf => s.csrf, meetings },
     )
 }
 
@@ -930,6 +982,7 @@ async fn child_page(
         context! {
             title => h.child.name.clone(),
             actor_name => s.name,
+            nav => s.nav,
             csrf => s.csrf,
             name => h.child.name,
             case_system => h.child.case_system,

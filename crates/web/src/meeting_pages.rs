@@ -106,6 +106,7 @@ async fn show_agenda(
         context! {
             title => format!("Agenda for {}", pretty_time(&m.starts_at)),
             actor_name => s.name.clone(),
+            nav => s.nav,
             csrf => s.csrf.clone(),
             panel => a.panel_name,
             starts => pretty_time(&m.starts_at),
@@ -277,6 +278,7 @@ async fn show_attendance(
         context! {
             title => format!("Attendance for {}", pretty_time(&reg.meeting.starts_at)),
             actor_name => s.name.clone(),
+            nav => s.nav,
             csrf => s.csrf.clone(),
             meeting_id => id,
             starts => pretty_time(&reg.meeting.starts_at),
@@ -392,6 +394,7 @@ async fn show_cancel(
         context! {
             title => format!("Cancel the meeting of {}", pretty_time(&reg.meeting.starts_at)),
             actor_name => s.name.clone(),
+            nav => s.nav,
             csrf => s.csrf.clone(),
             meeting_id => id,
             starts => pretty_time(&reg.meeting.starts_at),
@@ -487,6 +490,7 @@ pub async fn pack(
         context! {
             title => format!("Panel pack for {}", pretty_time(&p.meeting.starts_at)),
             actor_name => s.name.clone(),
+            nav => s.nav,
             csrf => s.csrf.clone(),
             meeting_id => id,
             panel => p.panel_name,

@@ -79,7 +79,8 @@ async fn show_new(
         let mut res = render(
             state,
             "referral_new.html",
-            context! { title => "Which panel is the referral for?", actor_name => s.name.clone(), csrf => s.csrf.clone(), step => "panel", panels => choices, errors },
+            context! { title => "Which panel is the referral for?", actor_name => s.name.clone(),
+            nav => s.nav, csrf => s.csrf.clone(), step => "panel", panels => choices, errors },
         );
         *res.status_mut() = status;
         return res;
@@ -136,6 +137,7 @@ async fn show_new(
         context! {
             title => format!("New referral to {}", panel.name),
             actor_name => s.name.clone(),
+            nav => s.nav,
             csrf => s.csrf.clone(),
             step => "details",
             panel_id => panel.id.clone(),
@@ -707,6 +709,7 @@ async fn show_edit(
         context! {
             title => format!("Referral for {}", v.child.name),
             actor_name => s.name.clone(),
+            nav => s.nav,
             csrf => s.csrf.clone(),
             id,
             version => v.referral.version,

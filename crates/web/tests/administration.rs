@@ -182,10 +182,23 @@ async fn the_administrator_manages_accounts_roles_and_sees_policy_and_calendar()
     let rory = session(&state, "rory%40bexley.example", "a+long+first+password")
         .await
         .expect("the new account signs in");
-    assert_eq!(
-        call(&state, get("/referrals", &rory)).await.status,
-        StatusCode::OK
-    );
+    let rory_home = call(&state, get("/referrals", &rory)).await;
+    assert_eq!(rory_home.status, StatusCode::OK);
+    // The menu offers only what the person's roles open.
+    assert!(rory_home.body.contains("href=\"/planner\""));
+    for closed in [
+        "/admin/people",
+        "/finance",
+        "/interim",
+        "/meetings",
+        "/sign-offs",
+    ] {
+        assert!(
+            !rory_home.body.contains(&format!("href=\"{closed}\"")),
+            "a social worker's menu offers {closed}"
+        );
+    }
+    assert!(form.body.contains("href=\"/admin/people\""));
     // A social worker may not manage accounts.
     assert_eq!(
         call(&state, get("/admin/people", &rory)).await.status,

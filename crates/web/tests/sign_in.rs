@@ -428,6 +428,44 @@ async fn sign_off_journey_through_the_pages() {
     assert!(!own.body.contains("Sign off as ready to proceed"));
 }
 
+#[tokio::test]
+async fn requests_the_framework_refuses_get_the_same_error_pages() {
+    let site = site().await;
+    let wrong_type = call(
+        &site,
+        Request::post("/referrals/new")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from("{\"panel\": 1}"))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(wrong_type.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(
+        wrong_type.body.contains("govuk-heading-l"),
+        "{}",
+        wrong_type.body
+    );
+    assert!(wrong_type.body.contains("The form could not be read"));
+    let wrong_method = call(
+        &site,
+        Request::put("/referrals").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(wrong_method.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(
+        wrong_method
+            .body
+            .contains("This page cannot be used that way")
+    );
+    // Both keep the security headers.
+    assert!(
+        wrong_method
+            .headers
+            .get("content-security-policy")
+            .is_some()
+    );
+}
+
 #[test]
 fn every_template_file_is_registered_and_parses() {
     let env = templates();
