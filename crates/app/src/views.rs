@@ -133,10 +133,25 @@ impl App {
     /// Children a person may start a referral for: their team's, or, for a panel
     /// administrator entering a referral for a worker (REF-20), any in the council.
     pub async fn referable_children(&self, actor: &Actor) -> Result<Vec<child::Model>, AppError> {
-        let administers = actor
-            .roles
+        // The administrator role each panel's terms of reference name (MEM-07).
+        let administers = self
+            .policies
+            .policies()
             .iter()
-            .any(|(r, _)| r == "panel-administrator" || r.ends_with("-coordinator"));
+            .filter(|p| p.council.id == actor.council_id)
+            .flat_map(|p| p.panels.iter().map(move |panel| (p, panel)))
+            .any(|(p, panel)| {
+                holds(
+                    p,
+                    actor,
+                    &panel.id,
+                    &[
+                        panel.administrator_role.clone(),
+                        "panel-administrator".to_string(),
+                    ],
+                )
+                .is_some()
+            });
         let mut q =
             child::Entity::find().filter(child::Column::CouncilId.eq(actor.council_id.clone()));
         if !administers {

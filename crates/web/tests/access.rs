@@ -13,9 +13,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use tower::ServiceExt;
 
-const PEOPLE: [&str; 7] = [
+const PEOPLE: [&str; 8] = [
     "anonymous",
     "author",
+    "other-team",
     "team-manager",
     "service-manager",
     "other-council",
@@ -42,8 +43,18 @@ async fn world() -> World {
     app.ensure_council("bexley").await.unwrap();
     app.ensure_council("devon").await.unwrap();
     let team = app.create_team("bexley", "Children in Need").await.unwrap();
+    let other_team = app
+        .create_team("bexley", "Children with Disabilities")
+        .await
+        .unwrap();
     let people = [
         ("author", "bexley", Some(team.as_str()), "social-worker"),
+        (
+            "other-team",
+            "bexley",
+            Some(other_team.as_str()),
+            "social-worker",
+        ),
         (
             "team-manager",
             "bexley",
