@@ -466,6 +466,51 @@ async fn requests_the_framework_refuses_get_the_same_error_pages() {
     );
 }
 
+/// The page-level field macros are the GOV.UK components with our names and values.
+#[test]
+fn the_field_macros_render_govuk_components() {
+    let env = templates();
+    let render = |src: &str| {
+        env.template_from_named_str("field.html", src)
+            .unwrap()
+            .render(minijinja::context! {})
+            .unwrap()
+    };
+    let date = render(
+        r#"{% from "_date.html" import date_input %}{{ date_input("r0-start", "Start", {"day": "31", "month": "2"}, "Start must be a real date") }}"#,
+    );
+    for want in [
+        r#"id="r0-start-day" name="r0-start-day" type="text" value="31" inputmode="numeric""#,
+        r#"name="r0-start-month" type="text" value="2""#,
+        r#"name="r0-start-year" type="text" inputmode="numeric""#,
+        "govuk-form-group--error",
+        "govuk-input--error",
+        r#"aria-describedby="r0-start-hint r0-start-error""#,
+        "Start must be a real date",
+        "govuk-fieldset__legend--s",
+    ] {
+        assert!(date.contains(want), "{want} not in {date}");
+    }
+    let money = render(
+        r#"{% from "_date.html" import text_input %}{{ text_input("amount", "Amount", "12.345", none, hint="In pounds", width=10, prefix="£") }}"#,
+    );
+    for want in [
+        r#"<div class="govuk-input__prefix" aria-hidden="true">£</div>"#,
+        r#"class="govuk-input govuk-input--width-10" id="amount" name="amount" type="text" value="12.345" aria-describedby="amount-hint""#,
+    ] {
+        assert!(money.contains(want), "{want} not in {money}");
+    }
+    assert!(!money.contains("govuk-error-message"));
+    let area = render(
+        r#"{% from "_date.html" import textarea %}{{ textarea("why", "Why", "<b>kept</b>", "Say why") }}"#,
+    );
+    assert!(
+        area.contains("&lt;b&gt;kept&lt;/b&gt;</textarea>"),
+        "{area}"
+    );
+    assert!(area.contains(r#"aria-describedby="why-error""#), "{area}");
+}
+
 #[test]
 fn every_template_file_is_registered_and_parses() {
     let env = templates();
