@@ -17,11 +17,17 @@ use minijinja::context;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
+/// A radio or select item as the GOV.UK macros take it.
 #[derive(Serialize)]
 struct Choice {
     value: String,
     text: String,
-    hint: Option<String>,
+    hint: Option<Hint>,
+}
+
+#[derive(Serialize)]
+struct Hint {
+    text: String,
 }
 
 /// Step 1 (no panel chosen) and step 2 (category, child) of starting a referral.
@@ -62,7 +68,9 @@ async fn show_new(
             .map(|(_, p)| Choice {
                 value: p.id.clone(),
                 text: p.name.clone(),
-                hint: Some(p.purpose.clone()),
+                hint: Some(Hint {
+                    text: p.purpose.clone(),
+                }),
             })
             .collect();
         let errors = (!panel_id.is_empty() || !problems.is_empty()).then(|| {
@@ -116,7 +124,9 @@ async fn show_new(
                     .parts
                     .iter()
                     .find(|p| &p.id == part)
-                    .map(|p| p.name.clone())
+                    .map(|p| Hint {
+                        text: p.name.clone(),
+                    })
             }),
         })
         .collect();
