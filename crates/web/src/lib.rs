@@ -95,6 +95,7 @@ pub fn templates() -> Environment<'static> {
             include_str!("../templates/referral_edit.html"),
         ),
         ("_date.html", include_str!("../templates/_date.html")),
+        ("_ui.html", include_str!("../templates/_ui.html")),
         ("_answers.html", include_str!("../templates/_answers.html")),
         ("pack.html", include_str!("../templates/pack.html")),
         (

@@ -120,13 +120,9 @@ async fn show_new(
             value: c.id.clone(),
             text: c.label.clone(),
             hint: c.part.as_ref().and_then(|part| {
-                panel
-                    .parts
-                    .iter()
-                    .find(|p| &p.id == part)
-                    .map(|p| Hint {
-                        text: p.name.clone(),
-                    })
+                panel.parts.iter().find(|p| &p.id == part).map(|p| Hint {
+                    text: p.name.clone(),
+                })
             }),
         })
         .collect();

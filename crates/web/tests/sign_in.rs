@@ -509,6 +509,22 @@ fn the_field_macros_render_govuk_components() {
         "{area}"
     );
     assert!(area.contains(r#"aria-describedby="why-error""#), "{area}");
+    // Text put into a component's cells stays escaped.
+    let table = env
+        .get_template("referrals.html")
+        .unwrap()
+        .render(minijinja::context! {
+            title => "t",
+            referrals => vec![minijinja::context! { id => "r1", panel => "<b>Panel</b>", category => "A & B", state => "draft", updated => "today" }],
+        })
+        .unwrap();
+    assert!(
+        table
+            .contains(r#"<a class="govuk-link" href="/referrals/r1">&lt;b&gt;Panel&lt;/b&gt;</a>"#),
+        "{table}"
+    );
+    assert!(table.contains("A &amp; B"));
+    assert!(table.contains(r#"<strong class="govuk-tag">"#));
 }
 
 #[test]
