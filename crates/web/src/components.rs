@@ -16,6 +16,14 @@ use minijinja::{AutoEscape, Environment, Error, Output, State, Value};
 /// Every component template: its name in the environment and its text.
 pub const COMPONENTS: &[(&str, &str)] = &[
     (
+        "govuk/generic-header.html",
+        include_str!("../templates/govuk/generic-header.html"),
+    ),
+    (
+        "govuk/service-navigation.html",
+        include_str!("../templates/govuk/service-navigation.html"),
+    ),
+    (
         "govuk/back-link.html",
         include_str!("../templates/govuk/back-link.html"),
     ),

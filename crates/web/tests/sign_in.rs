@@ -527,6 +527,40 @@ fn the_field_macros_render_govuk_components() {
     assert!(table.contains(r#"<strong class="govuk-tag">"#));
 }
 
+/// A page shown again with problems renders: nothing the layout sets for the error summary
+/// or the menu takes the place of a page's own variables (here the item page's `links`).
+#[test]
+fn pages_with_problems_keep_their_own_variables() {
+    let env = templates();
+    let html = env
+        .get_template("item.html")
+        .unwrap()
+        .render(minijinja::context! {
+            title => "Item",
+            actor_name => "A Chair",
+            csrf => "t",
+            nav => minijinja::context! { meetings => true },
+            is_chair => true,
+            id => "i1",
+            meeting_id => "m1",
+            links => vec![("housing-panel", "Housing panel")],
+            later_meetings => vec![("2026-12-10", "10 December 2026")],
+            outcomes => vec![minijinja::context! { id => "approved", label => "Approved", hint => "" }],
+            errors => vec![minijinja::context! { field => "outcome", message => "Choose the decision" }],
+            inline => minijinja::context! { outcome => "Choose the decision" },
+        })
+        .unwrap();
+    assert!(
+        html.contains(r#"<option value="housing-panel">Housing panel</option>"#),
+        "{html}"
+    );
+    assert!(html.contains(r#"href="/meetings""#), "the menu is shown");
+    assert!(
+        html.contains(r##"<a href="#outcome">Choose the decision</a>"##),
+        "{html}"
+    );
+}
+
 #[test]
 fn every_template_file_is_registered_and_parses() {
     let env = templates();
