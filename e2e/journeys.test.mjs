@@ -99,6 +99,14 @@ test('Bexley: referral, team manager and service manager sign-off, listed on the
   // end of the Monday. Sent on Wednesday 25 November, it is too late for Thursday 26 November
   // (closed Monday 23rd) and on time for Thursday 3 December (closes Monday 30th).
   assert.equal(state.bexleyStarts, '2026-12-03T14:00');
+  // The presenter's slot as a calendar invitation, in London time.
+  const ics = await worker.request.get(`${BASE}${await worker.getAttribute('#slot-invitation', 'href')}`);
+  assert.equal(ics.status(), 200);
+  assert.match(ics.headers()['content-type'], /^text\/calendar; charset=utf-8; method=REQUEST/);
+  const body = (await ics.text()).replace(/\r\n /g, '');
+  assert.match(body, /^BEGIN:VCALENDAR\r\n/);
+  assert.match(body, /DTSTART;TZID=Europe\/London:20261203T14\d\d00\r\n/);
+  assert.match(body, /ATTENDEE;[^\r]*mailto:worker11@bexley\.example/);
   await worker.context().close();
 
   // The coordinator sees it on the agenda with its slot, and circulates the papers.

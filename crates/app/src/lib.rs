@@ -10,6 +10,7 @@ pub mod demo_bulk;
 pub mod demo_data;
 pub mod error;
 pub mod finance;
+pub mod invitations;
 pub mod meetings;
 pub mod pack;
 pub mod panel_work;

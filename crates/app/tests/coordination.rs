@@ -385,3 +385,101 @@ async fn pap_03_the_pack_after_circulation_and_pap_04_pre_meeting_notes() {
         t.drop_schema().await;
     }
 }
+
+#[tokio::test]
+async fn invitations_for_the_meeting_and_the_presenters_slot_and_their_cancellation() {
+    use carepanel_documents::ical::Method;
+    let (t, app, _) = fresh(Backend::Sqlite, "2026-11-26T10:00").await;
+    app.ensure_council("hertfordshire").await.unwrap();
+    let team = app
+        .create_team("hertfordshire", "Assessment")
+        .await
+        .unwrap();
+    let sw = app
+        .create_person(
+            "hertfordshire",
+            Some(&team),
+            "Rowan Worker",
+            "rw@h.example",
+            &[("social-worker", None)],
+        )
+        .await
+        .unwrap();
+    let coordinator = app
+        .create_person(
+            "hertfordshire",
+            None,
+            "Ira Coordinator",
+            "ic@h.example",
+            &[("panel-coordinator", Some("herts-ew-prp"))],
+        )
+        .await
+        .unwrap();
+    let head = app
+        .create_person(
+            "hertfordshire",
+            None,
+            "Ash Head",
+            "ah@h.example",
+            &[("head-of-assessment", Some("herts-ew-prp"))],
+        )
+        .await
+        .unwrap();
+    for n in 0..2 {
+        let id = ew_draft(&app, &sw, &format!("LCS-I{n}")).await;
+        app.send(&sw, &id).await.unwrap();
+    }
+    let m = meeting::Entity::find()
+        .filter(meeting::Column::StartsAt.eq("2026-12-02T09:30"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let inv = app.meeting_invitation(&coordinator, &m.id).await.unwrap();
+    assert_eq!(inv.method, Method::Request);
+    let e = &inv.events[0];
+    assert_eq!(e.uid, format!("meeting-{}@carepanel", m.id));
+    assert_eq!(e.start.to_string(), "2026-12-02 09:30:00");
+    assert!(e.end > e.start);
+    assert_eq!(
+        e.organizer.as_ref().map(|p| p.email.as_str()),
+        Some("ic@h.example")
+    );
+    assert!(e.attendees.iter().any(|p| p.email == "ah@h.example"));
+    assert!(e.description.contains("Running order"), "{}", e.description);
+    // No child's name goes into a calendar.
+    assert!(!e.description.contains("Child LCS-I"), "{}", e.description);
+    assert!(app.meeting_invitation(&sw, &m.id).await.is_err());
+
+    // The presenter's slot: the second item starts after the first.
+    let items = agenda_item::Entity::find()
+        .filter(agenda_item::Column::MeetingId.eq(m.id.clone()))
+        .filter(agenda_item::Column::Status.eq("listed"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    let mut slots = Vec::new();
+    for i in &items {
+        let inv = app.slot_invitation(&sw, &i.id).await.unwrap();
+        assert_eq!(inv.method, Method::Request);
+        assert_eq!(inv.events[0].attendees[0].email, "rw@h.example");
+        slots.push(inv.events[0].start);
+    }
+    slots.sort();
+    assert_eq!(slots.len(), 2);
+    assert!(slots[0] < slots[1], "{slots:?}");
+    assert_eq!(slots[0].to_string(), "2026-12-02 09:30:00");
+
+    // Cancelled: the meeting's invitation becomes a cancellation with a higher sequence, and so
+    // does each slot on it.
+    app.cancel_meeting(&coordinator, &m.id, &head.person_id, "No quorum")
+        .await
+        .unwrap();
+    let cancelled = app.meeting_invitation(&coordinator, &m.id).await.unwrap();
+    assert_eq!(cancelled.method, Method::Cancel);
+    assert_eq!(cancelled.events[0].uid, e.uid);
+    assert!(cancelled.events[0].sequence > e.sequence);
+    let slot = app.slot_invitation(&sw, &items[0].id).await.unwrap();
+    assert_eq!(slot.method, Method::Cancel);
+    t.drop_schema().await;
+}

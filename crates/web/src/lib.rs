@@ -164,6 +164,16 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<WebState>)> {
         ("GET", "/meetings/{id}", get(meeting_pages::agenda)),
         ("GET", "/meetings/{id}/pack", get(meeting_pages::pack)),
         (
+            "GET",
+            "/meetings/{id}/invitation.ics",
+            get(meeting_pages::meeting_invitation),
+        ),
+        (
+            "GET",
+            "/items/{id}/invitation.ics",
+            get(meeting_pages::slot_invitation),
+        ),
+        (
             "POST",
             "/meetings/{id}/priorities",
             post(meeting_pages::prioritise),
@@ -687,6 +697,7 @@ pub(crate) async fn show_referral(
     let listed = v.listed.as_ref().map(|(m, item)| {
         context! {
             meeting_id => m.id.clone(),
+            item_id => item.id.clone(),
             starts => pretty_time(&m.starts_at),
             starts_iso => m.starts_at.clone(),
             status => item.status.clone(),

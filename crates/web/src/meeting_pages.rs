@@ -501,3 +501,63 @@ pub async fn pack(
         &Problems::default(),
     )
 }
+
+/// An invitation as a calendar file to download (RFC 5545).
+fn calendar_file(
+    state: &WebState,
+    invitation: carepanel_app::invitations::Invitation,
+    filename: &str,
+) -> Response {
+    use carepanel_documents::ical::{Method, calendar};
+    let method = match invitation.method {
+        Method::Request => "REQUEST",
+        Method::Cancel => "CANCEL",
+    };
+    let body = calendar(invitation.method, &invitation.events, state.app.now());
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                format!("text/calendar; charset=utf-8; method={method}"),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// The meeting as a calendar invitation for its members; a cancellation once it is cancelled.
+pub async fn meeting_invitation(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let s = match signed_in(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    match state.app.meeting_invitation(&s.actor, &id).await {
+        Ok(i) => calendar_file(&state, i, "panel-meeting.ics"),
+        Err(e) => error_page(&state, &e),
+    }
+}
+
+/// A presenter's slot as a calendar invitation; a cancellation once the item is moved off.
+pub async fn slot_invitation(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let s = match signed_in(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    match state.app.slot_invitation(&s.actor, &id).await {
+        Ok(i) => calendar_file(&state, i, "panel-slot.ics"),
+        Err(e) => error_page(&state, &e),
+    }
+}

@@ -1,0 +1,4 @@
+//! Documents carepanel makes from its own record. Today: iCalendar invitations for meetings and
+//! presenters' slots (RFC 5545), in Europe/London time.
+
+pub mod ical;
