@@ -368,6 +368,13 @@ async function bexleyDecision() {
   assert.match(await finance.textContent('main'), /£300\.00/);
   assert.match(await finance.textContent('#log-unsigned'), /[1-9]\d* line/);
   assert.equal(await finance.$('#sign-off-log'), null);
+  // The decisions register as a spreadsheet finance and commissioning can open.
+  const register = await finance.request.get(`${BASE}${await finance.getAttribute('#decisions-csv', 'href')}`);
+  assert.equal(register.status(), 200);
+  assert.match(register.headers()['content-type'], /^text\/csv/);
+  const lines = (await register.text()).trim().split('\r\n');
+  assert.match(lines[0], /^Decided,Meeting,Case system,Case ID,Request,Outcome,Weekly,Total/);
+  assert.ok(lines.some((l) => /Resource approved|approved/i.test(l) && /300\.00/.test(l)), lines.join('\n'));
   await finance.context().close();
   const director = await signIn(b, 'chair.bexley-rcp@bexley.example');
   await visit(director, log);

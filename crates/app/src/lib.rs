@@ -9,6 +9,7 @@ pub mod demo;
 pub mod demo_bulk;
 pub mod demo_data;
 pub mod error;
+pub mod exports;
 pub mod finance;
 pub mod invitations;
 pub mod meetings;

@@ -329,6 +329,32 @@ async fn bexley_journey_on_both_backends() {
                 .unwrap(),
             0
         );
+        // The same as spreadsheets: the log with its running total, and the decisions register.
+        let sheet = app
+            .finance_sheet(&fo, "bexley-rcp", december)
+            .await
+            .unwrap();
+        assert_eq!(sheet.rows.len(), 1);
+        assert_eq!(
+            sheet.rows[0][7],
+            carepanel_documents::sheet::Cell::Money(c.total_pence)
+        );
+        let register = app
+            .decisions_sheet(&b.chair, "bexley-rcp", december)
+            .await
+            .unwrap();
+        assert_eq!(register.rows.len(), 1);
+        assert_eq!(
+            register.rows[0][3],
+            carepanel_documents::sheet::Cell::Text("LL-100234".into())
+        );
+        let csv = carepanel_documents::sheet::to_csv(&register);
+        assert!(csv.contains("LL-100234"), "{csv}");
+        assert!(
+            app.decisions_sheet(&b.sw, "bexley-rcp", december)
+                .await
+                .is_err()
+        );
         // Devon's terms of reference ask for no sign-off of the log.
         let devon = app
             .sign_off_finance_log(&b.other_council, "devon-prp", december)

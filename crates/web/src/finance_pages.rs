@@ -135,6 +135,7 @@ pub async fn finance_page(
             panel_id => log.panel_id,
             panel_name => log.panel_name,
             period_items => crate::choice_items(None, &periods(today)),
+            export_query => format!("panel={}&period={}", urlencode(&log.panel_id), urlencode(if period_text.is_empty() { "fy" } else { &period_text })),
             period => if period_text.is_empty() { "fy".to_string() } else { period_text },
             from => log.period.from.format("%-d %B %Y").to_string(),
             to => log.period.to.format("%-d %B %Y").to_string(),
@@ -211,4 +212,69 @@ fn urlencode(s: &str) -> String {
             other => format!("%{other:02X}"),
         })
         .collect()
+}
+
+/// A spreadsheet to download: `finance`, `decisions` or `planner`, as `.csv` or `.xlsx`
+/// (FIN-05, RPT-01). The finance log and the decisions register take `panel` and `period`.
+pub async fn export(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    axum::extract::Path(file): axum::extract::Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    use carepanel_documents::sheet::{to_csv, to_xlsx};
+    let s = match signed_in(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Some((name, format)) = file.rsplit_once('.') else {
+        return error_page(&state, &AppError::NotFound(format!("export {file}")));
+    };
+    if !matches!(format, "csv" | "xlsx") || !matches!(name, "finance" | "decisions" | "planner") {
+        return error_page(&state, &AppError::NotFound(format!("export {file}")));
+    }
+    let today = state.app.local_now().date();
+    let panel = q.get("panel").cloned().unwrap_or_default();
+    let period = match Period::parse(q.get("period").map_or("", String::as_str), today) {
+        Ok(p) => p,
+        Err(e) => return error_page(&state, &e),
+    };
+    let sheet = match name {
+        "finance" => state.app.finance_sheet(&s.actor, &panel, period).await,
+        "decisions" => state.app.decisions_sheet(&s.actor, &panel, period).await,
+        _ => state.app.planner_sheet(&s.actor, 12).await,
+    };
+    let sheet = match sheet {
+        Ok(sheet) => sheet,
+        Err(e) => return error_page(&state, &e),
+    };
+    let stem = if name == "planner" {
+        format!("{name}-{today}")
+    } else {
+        format!("{name}-{panel}-{}-to-{}", period.from, period.to)
+    };
+    let (content_type, body) = if format == "csv" {
+        ("text/csv; charset=utf-8", to_csv(&sheet).into_bytes())
+    } else {
+        match to_xlsx(&sheet) {
+            Ok(bytes) => (
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                bytes,
+            ),
+            Err(e) => {
+                return error_page(&state, &AppError::Conflict(e.to_string()));
+            }
+        }
+    };
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, content_type.to_string()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}.{format}\"", urlencode(&stem)),
+            ),
+        ],
+        body,
+    )
+        .into_response()
 }

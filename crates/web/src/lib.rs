@@ -224,6 +224,7 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<WebState>)> {
         ("POST", "/interim/{id}/ratify", post(decision_pages::ratify)),
         ("GET", "/finance", get(finance_pages::finance_page)),
         ("POST", "/finance/sign-off", post(finance_pages::sign_off)),
+        ("GET", "/exports/{id}", get(finance_pages::export)),
         ("GET", "/admin/people", get(admin_pages::people_page)),
         (
             "GET",

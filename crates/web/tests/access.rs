@@ -269,7 +269,8 @@ async fn request(w: &World, method: &str, path: &str, who: &str) -> (StatusCode,
         .replace("{item}", &w.item)
         .replace("{decision}", &w.decision)
         .replace("{interim}", &w.interim)
-        .replace("{person}", &w.person);
+        .replace("{person}", &w.person)
+        .replace("{export}", "decisions.csv?panel=bexley-rcp&period=fy");
     let mut b = Request::builder().method(method).uri(uri);
     let mut body = String::new();
     if let Some((token, csrf)) = w.tokens.get(who) {
@@ -319,6 +320,7 @@ async fn r4_every_route_for_every_person_matches_the_access_table() {
                 "{decision}",
                 "{interim}",
                 "{person}",
+                "{export}",
             ]
             .iter()
             .fold(l.clone(), |acc, p| acc.replace(p, "{id}"))
