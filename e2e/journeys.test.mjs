@@ -127,6 +127,9 @@ test('Bexley: referral, team manager and service manager sign-off, listed on the
   await submit(coordinator, '#record-attendance');
   assert.match(await coordinator.textContent('.govuk-notification-banner'), /Recorded for/);
   assert.match(await coordinator.textContent('#register'), /apologies/);
+  // The worker was told of the listing; the coordinator sees the message waiting to go.
+  await visit(coordinator, '/messages');
+  assert.match(await coordinator.textContent('#messages'), /worker11@bexley\.example[\s\S]*listed for Thursday 3 December 2026 at 14:00/);
   await coordinator.context().close();
 
   // A partner agency's member reads the pack and leaves a pre-meeting note on the item.
@@ -209,6 +212,8 @@ test('E&W: the coordinator cancels a meeting with a Head of Service\'s agreement
   assert.match(await coordinator.textContent('main'), /was cancelled \(CAL-07\)/);
   await visit(coordinator, state.ewMeeting);
   assert.match(await coordinator.textContent('.govuk-notification-banner'), /audit week/);
+  await visit(coordinator, '/messages');
+  assert.match(await coordinator.textContent('#messages'), /your item moves to/);
   await coordinator.context().close();
   // The worker's referral now shows the later meeting.
   const worker = await signIn(b, 'worker11@hertfordshire.example');

@@ -228,6 +228,34 @@ impl App {
                 .filter(referral::Column::Id.eq(rid.clone()))
                 .exec(txn)
                 .await?;
+            // The presenter is told (AGD-02, CAL-07).
+            let about = self.about(txn, &r).await?;
+            self.enqueue(
+                txn,
+                &r.council_id,
+                crate::outbox::kinds::MOVED,
+                &about.author.into_iter().collect::<Vec<_>>(),
+                &format!(
+                    "{}: your item moves to {}",
+                    about.panel,
+                    crate::outbox::when(&to.starts_at)
+                ),
+                &format!(
+                    "Your referral ({}, case {}) will now be heard at the meeting of {} on {}{}.\n\n{}\n\nOpen it in carepanel: /referrals/{}",
+                    about.category,
+                    about.case_id,
+                    about.panel,
+                    crate::outbox::when(&to.starts_at),
+                    if fits {
+                        ""
+                    } else {
+                        ", where it waits for the chair to prioritise"
+                    },
+                    note,
+                    r.id
+                ),
+            )
+            .await?;
         }
         Ok(())
     }
@@ -426,6 +454,33 @@ impl App {
             .filter(referral::Column::Id.eq(r.id.clone()))
             .exec(txn)
             .await?;
+        let about = self.about(txn, r).await?;
+        self.enqueue(
+            txn,
+            &r.council_id,
+            crate::outbox::kinds::LISTED,
+            &about.author.into_iter().collect::<Vec<_>>(),
+            &format!(
+                "{}: listed for {}",
+                about.panel,
+                crate::outbox::when(&stored.starts_at)
+            ),
+            &format!(
+                "Your referral ({}, case {}) is {} for the meeting of {} on {}.\n\n{}\n\nOpen it in carepanel: /referrals/{}",
+                about.category,
+                about.case_id,
+                if status == "listed" {
+                    "listed"
+                } else {
+                    "waiting for the chair to prioritise"
+                },
+                about.panel,
+                crate::outbox::when(&stored.starts_at),
+                reason,
+                r.id
+            ),
+        )
+        .await?;
         self.audit(
             txn,
             actor,

@@ -514,6 +514,24 @@ impl App {
                 .exec(&txn)
                 .await?;
             self.set_state(&txn, &r, &next).await?;
+            let about = self.about(&txn, &r).await?;
+            self.enqueue(
+                &txn,
+                &r.council_id,
+                crate::outbox::kinds::RETURNED,
+                &about.author.into_iter().collect::<Vec<_>>(),
+                &format!("Referral returned: {}, case {}", about.category, about.case_id),
+                &format!(
+                    "Your referral to {} ({}) for case {} was returned by the {}.\n\nWhat needs to change:\n{}\n\nOpen it in carepanel: /referrals/{}",
+                    about.panel,
+                    about.category,
+                    about.case_id,
+                    policy.role_label(&needed),
+                    comments.trim(),
+                    r.id
+                ),
+            )
+            .await?;
             self.audit(
                 &txn,
                 actor,

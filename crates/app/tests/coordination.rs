@@ -7,7 +7,7 @@ mod common;
 
 use carepanel_app::AppError;
 use carepanel_app::panel_work::AttendanceStatus;
-use carepanel_store::entity::{agenda_item, meeting, referral};
+use carepanel_store::entity::{agenda_item, meeting, outbox, referral};
 use carepanel_store::testing::Backend;
 use common::*;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -138,6 +138,40 @@ async fn cal_07_cancel_with_the_authoriser_recorded_moves_everything_to_the_next
             .unwrap();
         assert!(old_items.iter().all(|i| i.status == "rolled"));
 
+        // Each presenter is told, in the same transaction as the move (AGD-02).
+        let moved = outbox::Entity::find()
+            .filter(outbox::Column::Kind.eq("item-moved"))
+            .all(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(moved.len(), 2, "{backend:?}");
+        assert!(
+            moved
+                .iter()
+                .all(|m| m.recipient == "Rowan Worker <rw@h.example>")
+        );
+        assert!(
+            moved[0]
+                .subject
+                .contains("Wednesday 9 December 2026 at 09:30"),
+            "{}",
+            moved[0].subject
+        );
+        assert!(
+            moved[0].body.contains("was cancelled (CAL-07)"),
+            "{}",
+            moved[0].body
+        );
+        assert!(
+            !moved[0].body.contains("Child LCS-C"),
+            "no child's name in email"
+        );
+        let listed = outbox::Entity::find()
+            .filter(outbox::Column::Kind.eq("referral-listed"))
+            .all(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(listed.len(), 2);
         // A referral sent now passes over the cancelled meeting.
         let late = ew_draft(&app, &sw, "LCS-C9").await;
         app.send(&sw, &late).await.unwrap();

@@ -429,6 +429,21 @@ async fn returned_referrals_start_the_chain_again() {
         app.return_referral(&b.sm, &id, "Add the genogram and the costs per week")
             .await
             .unwrap();
+        // The author is told, with the comments, in the same transaction; a refused return
+        // wrote nothing.
+        let told = carepanel_store::entity::outbox::Entity::find()
+            .all(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(told.len(), 1, "{backend:?} {told:?}");
+        assert_eq!(told[0].kind, "referral-returned");
+        assert_eq!(told[0].recipient, "Avery Social <sw@bexley.example>");
+        assert!(
+            told[0]
+                .body
+                .contains("Add the genogram and the costs per week")
+        );
+        assert!(told[0].body.contains("LL-100234") && !told[0].body.contains("Child Alpha"));
         assert_eq!(
             app.send(&b.sw, &id).await.unwrap(),
             ReferralState::AwaitingSignOff { step: 0 }

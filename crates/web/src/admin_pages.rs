@@ -385,3 +385,43 @@ pub async fn bank_holidays_page(State(state): State<WebState>, headers: HeaderMa
         &Problems::default(),
     )
 }
+
+/// The council's messages and their delivery state, for the panels' administrators and the
+/// council administrator.
+pub async fn messages_page(State(state): State<WebState>, headers: HeaderMap) -> Response {
+    let s = match signed_in(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let deliveries = match state.app.deliveries(&s.actor, 200).await {
+        Ok(d) => d,
+        Err(e) => return error_page(&state, &e),
+    };
+    let rows: Vec<_> = deliveries
+        .into_iter()
+        .map(|d| {
+            let m = d.message;
+            context! {
+                created => carepanel_domain::calendar::utc_to_london(m.created_at).format("%-d %b %Y %H:%M").to_string(),
+                kind => m.kind,
+                to => m.recipient,
+                subject => m.subject,
+                state => d.state,
+                attempts => m.attempts,
+                error => m.last_error,
+            }
+        })
+        .collect();
+    render_form(
+        &state,
+        "messages.html",
+        context! {
+            title => "Messages",
+            actor_name => s.name.clone(),
+            nav => s.nav,
+            csrf => s.csrf.clone(),
+            rows,
+        },
+        &Problems::default(),
+    )
+}

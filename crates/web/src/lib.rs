@@ -65,6 +65,7 @@ pub fn templates() -> Environment<'static> {
         ),
         ("cancel.html", include_str!("../templates/cancel.html")),
         ("finance.html", include_str!("../templates/finance.html")),
+        ("messages.html", include_str!("../templates/messages.html")),
         (
             "admin_people.html",
             include_str!("../templates/admin_people.html"),
@@ -249,6 +250,7 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<WebState>)> {
             post(admin_pages::account),
         ),
         ("GET", "/admin/policy", get(admin_pages::policy_page)),
+        ("GET", "/messages", get(admin_pages::messages_page)),
         (
             "GET",
             "/admin/bank-holidays",

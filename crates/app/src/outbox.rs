@@ -1,0 +1,184 @@
+//! The transactional outbox: every message is written in the same transaction as the change
+//! that causes it, so a message is never sent for a change that did not happen, nor lost for
+//! one that did. A sender delivers the rows later; the coordinator sees each one's
+//! delivery state.
+
+use crate::access::holds;
+use crate::{Actor, App, AppError, new_id};
+use carepanel_store::entity::{outbox, person};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+
+/// Someone a message goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recipient {
+    pub name: String,
+    pub email: String,
+}
+
+/// The messages carepanel sends, by the `kind` stored with each.
+pub mod kinds {
+    pub const RETURNED: &str = "referral-returned";
+    pub const LISTED: &str = "referral-listed";
+    /// An item moved to a later meeting: not prioritised, or its meeting cancelled.
+    pub const MOVED: &str = "item-moved";
+}
+
+/// A message as the coordinator sees it.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub message: outbox::Model,
+    /// queued, retrying or sent.
+    pub state: &'static str,
+}
+
+impl App {
+    /// A person's name and address, if they have an active account.
+    pub(crate) async fn recipient<C: ConnectionTrait>(
+        &self,
+        c: &C,
+        person_id: &str,
+    ) -> Result<Option<Recipient>, AppError> {
+        Ok(person::Entity::find_by_id(person_id.to_string())
+            .filter(person::Column::Active.eq(true))
+            .one(c)
+            .await?
+            .map(|p| Recipient {
+                name: p.name,
+                email: p.email,
+            }))
+    }
+
+    /// Queues one message to each recipient, inside the caller's transaction. The body is plain
+    /// text; the sender makes the HTML part from it, escaping everything.
+    pub(crate) async fn enqueue<C: ConnectionTrait>(
+        &self,
+        c: &C,
+        council_id: &str,
+        kind: &str,
+        to: &[Recipient],
+        subject: &str,
+        body: &str,
+    ) -> Result<(), AppError> {
+        let mut seen = Vec::new();
+        for r in to {
+            let email = r.email.trim().to_lowercase();
+            if email.is_empty() || seen.contains(&email) {
+                continue;
+            }
+            seen.push(email.clone());
+            outbox::ActiveModel {
+                id: Set(new_id()),
+                council_id: Set(council_id.to_string()),
+                kind: Set(kind.to_string()),
+                recipient: Set(format!(
+                    "{} <{}>",
+                    r.name.replace(['<', '>', '"'], ""),
+                    email
+                )),
+                subject: Set(subject.to_string()),
+                body: Set(body.to_string()),
+                created_at: Set(self.now()),
+                sent_at: Set(None),
+                attempts: Set(0),
+                last_error: Set(None),
+                lease_until: Set(None),
+            }
+            .insert(c)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// The council's recent messages with their delivery state, newest first, for the people
+    /// who administer a panel of the council and for the council administrator.
+    pub async fn deliveries(&self, actor: &Actor, limit: u64) -> Result<Vec<Delivery>, AppError> {
+        let may = actor
+            .roles
+            .iter()
+            .any(|(r, _)| r == crate::administration::COUNCIL_ADMINISTRATOR)
+            || self
+                .policies
+                .policies()
+                .iter()
+                .filter(|p| p.council.id == actor.council_id)
+                .flat_map(|p| p.panels.iter().map(move |panel| (p, panel)))
+                .any(|(p, panel)| {
+                    holds(
+                        p,
+                        actor,
+                        &panel.id,
+                        &[
+                            panel.administrator_role.clone(),
+                            "panel-administrator".to_string(),
+                        ],
+                    )
+                    .is_some()
+                });
+        if !may {
+            return Err(AppError::forbidden(
+                "Message delivery is for the panels' administrators and the council administrator",
+                "SEC-01",
+            ));
+        }
+        Ok(outbox::Entity::find()
+            .filter(outbox::Column::CouncilId.eq(actor.council_id.clone()))
+            .order_by_desc(outbox::Column::CreatedAt)
+            .limit(limit)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|m| Delivery {
+                state: if m.sent_at.is_some() {
+                    "sent"
+                } else if m.attempts > 0 {
+                    "retrying"
+                } else {
+                    "queued"
+                },
+                message: m,
+            })
+            .collect())
+    }
+}
+
+/// What a message says about a referral: the panel, the request and the child's case ID (the
+/// name stays out of email).
+pub(crate) struct About {
+    pub author: Option<Recipient>,
+    pub panel: String,
+    pub category: String,
+    pub case_id: String,
+}
+
+impl App {
+    pub(crate) async fn about<C: ConnectionTrait>(
+        &self,
+        c: &C,
+        r: &carepanel_store::entity::referral::Model,
+    ) -> Result<About, AppError> {
+        let (_, panel) = self.panel(&r.panel_id)?;
+        let case_id = carepanel_store::entity::child::Entity::find_by_id(r.child_id.clone())
+            .one(c)
+            .await?
+            .map(|k| k.case_system_id)
+            .unwrap_or_default();
+        Ok(About {
+            author: self.recipient(c, &r.author_id).await?,
+            panel: panel.name.clone(),
+            category: panel
+                .category(&r.category)
+                .map_or(r.category.clone(), |x| x.label.clone()),
+            case_id,
+        })
+    }
+}
+
+/// "2026-12-03T14:00" as "Thursday 3 December 2026 at 14:00".
+pub(crate) fn when(iso: &str) -> String {
+    chrono::NaiveDateTime::parse_from_str(iso, "%Y-%m-%dT%H:%M")
+        .map(|t| t.format("%A %-d %B %Y at %H:%M").to_string())
+        .unwrap_or_else(|_| iso.replace('T', " "))
+}
