@@ -66,11 +66,13 @@ impl App {
     ) -> Result<Register, AppError> {
         let m = self.meeting_for(actor, meeting_id).await?;
         let (policy, panel) = self.panel(&m.panel_id)?;
+        let mut readers = crate::access::panel_roles(policy, &panel.id);
+        readers.extend(panel.meetings.cancellation_authorisers.iter().cloned());
         require_role(
             policy,
             actor,
             &panel.id,
-            &crate::access::panel_roles(policy, &panel.id),
+            &readers,
             "see this meeting's register",
         )?;
         let member_roles: Vec<String> = panel.members.iter().map(|mm| mm.role.clone()).collect();
@@ -147,6 +149,18 @@ impl App {
         cover_for: Option<&str>,
     ) -> Result<Option<String>, AppError> {
         let register = self.attendance_register(actor, meeting_id).await?;
+        if status == AttendanceStatus::Cover && !register.administers {
+            return Err(AppError::forbidden(
+                "Only the panel's administrator records cover",
+                "MEM-04",
+            ));
+        }
+        if register.meeting.status != "scheduled" {
+            return Err(AppError::refused(
+                format!("This meeting is {}", register.meeting.status),
+                "MEM-05",
+            ));
+        }
         let line = |id: &str| register.lines.iter().find(|l| l.person_id == id);
         let role = match status {
             AttendanceStatus::Cover => {
@@ -310,10 +324,15 @@ impl App {
             for item in &items {
                 self.roll_item(&txn, panel, item, &next, &note).await?;
             }
+            // A decision between meetings lasts until the meeting that ratifies it (EMG-03).
             let interims = interim_decision::Entity::update_many()
                 .col_expr(
                     interim_decision::Column::RatificationMeetingId,
                     Expr::value(next.id.clone()),
+                )
+                .col_expr(
+                    interim_decision::Column::ValidUntil,
+                    Expr::value(next.starts_at.clone()),
                 )
                 .filter(interim_decision::Column::RatificationMeetingId.eq(meeting_id))
                 .filter(interim_decision::Column::Status.eq("awaiting-ratification"))

@@ -233,12 +233,10 @@ impl App {
             .into_iter()
             .map(|p| (p.id, p.name))
             .collect();
-        // Meeting by meeting, in the order the decisions were taken.
-        let mut groups: Vec<LogMeeting> = Vec::new();
-        let mut running = 0i64;
-        let mut unsigned = 0;
-        for d in &decisions {
-            let starts_at = items
+        // Meeting by meeting in meeting order, each meeting's decisions in the order taken, so
+        // the running total is the same however late a decision was recorded.
+        let meeting_of = |d: &decision_row::Model| {
+            items
                 .get(&d.agenda_item_id)
                 .and_then(|i| meetings.get(&i.meeting_id))
                 .map_or_else(
@@ -248,7 +246,15 @@ impl App {
                             .to_string()
                     },
                     |m| m.starts_at.clone(),
-                );
+                )
+        };
+        let mut decisions = decisions;
+        decisions.sort_by_key(|d| (meeting_of(d), d.decided_at));
+        let mut groups: Vec<LogMeeting> = Vec::new();
+        let mut running = 0i64;
+        let mut unsigned = 0;
+        for d in &decisions {
+            let starts_at = meeting_of(d);
             let case_id = d
                 .referral_id
                 .as_ref()
@@ -302,13 +308,14 @@ impl App {
         })
     }
 
-    /// Signs off every unsigned line of the log for a panel and period (FIN-02). Only the roles
-    /// the terms of reference name may; returns how many lines were signed.
+    /// Signs off the unsigned lines of the log for a panel and period that the signer was shown
+    /// (FIN-02). Only the roles the terms of reference name may; returns how many were signed.
     pub async fn sign_off_finance_log(
         &self,
         actor: &Actor,
         panel_id: &str,
         period: Period,
+        shown: &[String],
     ) -> Result<usize, AppError> {
         let (policy, panel) = self.panel(panel_id)?;
         if panel.decision.finance_log_signed_off_by.is_empty() {
@@ -341,6 +348,14 @@ impl App {
             .filter(|l| l.commitment.signed_off_by.is_none())
             .map(|l| l.commitment.id.clone())
             .collect();
+        // Only what the signer saw is signed: a line added since is left for the next sign-off,
+        // and a line shown that is no longer waiting is refused.
+        if let Some(gone) = shown.iter().find(|s| !ids.contains(s)) {
+            return Err(AppError::Conflict(format!(
+                "The log changed after it was shown (line {gone} is no longer waiting): look at it again before signing"
+            )));
+        }
+        let ids: Vec<String> = ids.into_iter().filter(|i| shown.contains(i)).collect();
         if ids.is_empty() {
             return Ok(0);
         }
@@ -348,7 +363,7 @@ impl App {
             .meetings
             .iter()
             .flat_map(|m| m.lines.iter())
-            .filter(|l| l.commitment.signed_off_by.is_none())
+            .filter(|l| ids.contains(&l.commitment.id))
             .map(|l| l.commitment.total_pence)
             .sum();
         self.retrying(|| async {

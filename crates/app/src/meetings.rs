@@ -613,7 +613,9 @@ impl App {
                 .await?;
             }
             // The review: an explicit return date, else the category's rule (REV-01 to REV-07).
-            let sched = self.scheduler(policy, panel);
+            let sched = self
+                .scheduler(policy, panel)
+                .with_cancelled(self.cancelled_dates(&txn, &panel.id).await?);
             let basis = match input.return_date {
                 Some(d) => Some(ReviewBasis::Until(d)),
                 None => Some(ReviewBasis::Category(r.category.clone())),
@@ -658,7 +660,9 @@ impl App {
             let next = if checked.effect == carepanel_domain::policy::OutcomeEffect::Defer {
                 // SCHED-08: deferred to a chosen later meeting, where it is listed again.
                 let to = input.defer_to.ok_or_else(|| AppError::invalid("defer_to", "Choose the meeting the item is deferred to", "SCHED-08"))?;
-                let sched = self.scheduler(policy, panel);
+                let sched = self
+                    .scheduler(policy, panel)
+                    .with_cancelled(self.cancelled_dates(&txn, &panel.id).await?);
                 let target = sched
                     .meetings(to, to)
                     .into_iter()
@@ -831,7 +835,9 @@ impl App {
             policy.settings.leap_day_birthday,
         );
         let roles = actor.roles_for(panel_id);
-        let sched = self.scheduler(policy, panel);
+        let sched = self
+            .scheduler(policy, panel)
+            .with_cancelled(self.cancelled_dates(&self.db, &panel.id).await?);
         let decision = interim::take(
             &sched,
             &InterimRequest {

@@ -5,8 +5,8 @@ use crate::access::{panel_roles, require_role};
 use crate::views::ReferralView;
 use crate::{Actor, App, AppError, new_id};
 use carepanel_store::entity::{agenda_item, meeting, member_note, person, person_role};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde_json::json;
 
 /// The longest note a member may keep on one item, in characters.
@@ -175,6 +175,25 @@ impl App {
             &panel_roles(policy, &panel.id),
             "keep notes on this item",
         )?;
+        if m.status != "scheduled" {
+            return Err(AppError::refused(
+                format!(
+                    "This meeting is {}: notes are for meetings to come",
+                    m.status
+                ),
+                "PAP-04",
+            ));
+        }
+        let decided = carepanel_store::entity::decision::Entity::find()
+            .filter(carepanel_store::entity::decision::Column::AgendaItemId.eq(item_id))
+            .one(&self.db)
+            .await?;
+        if decided.is_some() {
+            return Err(AppError::refused(
+                "The panel's decision on this item is recorded: notes are for before it",
+                "PAP-04",
+            ));
+        }
         let text = text.trim();
         if text.chars().count() > MAX_NOTE {
             return Err(AppError::invalid(
@@ -183,40 +202,35 @@ impl App {
                 "PAP-04",
             ));
         }
-        let existing = member_note::Entity::find()
-            .filter(member_note::Column::AgendaItemId.eq(item_id))
-            .filter(member_note::Column::PersonId.eq(actor.person_id.clone()))
-            .one(&self.db)
-            .await?;
         self.retrying(|| async {
             let txn = self.begin().await?;
-            match (&existing, text.is_empty()) {
-                (Some(n), true) => {
-                    member_note::Entity::delete_by_id(n.id.clone())
-                        .exec(&txn)
-                        .await?;
-                }
-                (Some(n), false) => {
-                    member_note::Entity::update_many()
-                        .col_expr(member_note::Column::Note, Expr::value(text))
-                        .col_expr(member_note::Column::UpdatedAt, Expr::value(self.now()))
-                        .filter(member_note::Column::Id.eq(n.id.clone()))
-                        .exec(&txn)
-                        .await?;
-                }
-                (None, true) => {}
-                (None, false) => {
-                    member_note::ActiveModel {
-                        id: Set(new_id()),
-                        meeting_id: Set(m.id.clone()),
-                        agenda_item_id: Set(item_id.to_string()),
-                        person_id: Set(actor.person_id.clone()),
-                        note: Set(text.to_string()),
-                        updated_at: Set(self.now()),
-                    }
-                    .insert(&txn)
+            if text.is_empty() {
+                member_note::Entity::delete_many()
+                    .filter(member_note::Column::AgendaItemId.eq(item_id))
+                    .filter(member_note::Column::PersonId.eq(actor.person_id.clone()))
+                    .exec(&txn)
                     .await?;
-                }
+            } else {
+                // One note per person per item: a second save, even at the same moment from
+                // another tab, replaces the first.
+                member_note::Entity::insert(member_note::ActiveModel {
+                    id: Set(new_id()),
+                    meeting_id: Set(m.id.clone()),
+                    agenda_item_id: Set(item_id.to_string()),
+                    person_id: Set(actor.person_id.clone()),
+                    note: Set(text.to_string()),
+                    updated_at: Set(self.now()),
+                })
+                .on_conflict(
+                    OnConflict::columns([
+                        member_note::Column::AgendaItemId,
+                        member_note::Column::PersonId,
+                    ])
+                    .update_columns([member_note::Column::Note, member_note::Column::UpdatedAt])
+                    .to_owned(),
+                )
+                .exec_without_returning(&txn)
+                .await?;
             }
             self.audit(
                 &txn,

@@ -570,7 +570,9 @@ impl App {
             .filter(decision_row::Column::AgendaItemId.eq(item_id))
             .one(&self.db)
             .await?;
-        let sched = self.scheduler(policy, panel);
+        let sched = self
+            .scheduler(policy, panel)
+            .with_cancelled(self.cancelled_dates(&self.db, &panel.id).await?);
         let later_meetings = sched
             .meetings(
                 m.meeting_date + chrono::Duration::days(1),

@@ -282,6 +282,21 @@ async fn mem_05_register_with_apologies_and_cover() {
             .await
             .unwrap_err();
         assert!(matches!(other, AppError::Forbidden { .. }), "{other:?}");
+        // Only the administrator records cover.
+        let self_cover = app
+            .record_register(
+                &deputy,
+                &m.id,
+                &deputy.person_id,
+                AttendanceStatus::Cover,
+                Some(&member.person_id),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(self_cover, AppError::Forbidden { .. }),
+            "{self_cover:?}"
+        );
         // Cover must say whose place it takes.
         let no_one = app
             .record_register(

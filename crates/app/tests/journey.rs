@@ -297,6 +297,18 @@ async fn bexley_journey_on_both_backends() {
             Some("LL-100234")
         );
         assert_eq!((log.unsigned, log.may_sign), (1, false));
+        let shown: Vec<String> = log.meetings[0]
+            .lines
+            .iter()
+            .map(|l| l.commitment.id.clone())
+            .collect();
+        // Signing nothing shown signs nothing.
+        assert_eq!(
+            app.sign_off_finance_log(&b.chair, "bexley-rcp", december, &[])
+                .await
+                .unwrap(),
+            0
+        );
         assert!(log.signed_off_by_roles[0].starts_with("Deputy Director"));
         let november = Period::parse("2026-11", d("2026-12-03")).unwrap();
         let empty = app.finance_log(&fo, "bexley-rcp", november).await.unwrap();
@@ -307,12 +319,12 @@ async fn bexley_journey_on_both_backends() {
             .unwrap_err();
         assert!(matches!(sw_reads, AppError::Forbidden { .. }), "{sw_reads}");
         let fo_signs = app
-            .sign_off_finance_log(&fo, "bexley-rcp", december)
+            .sign_off_finance_log(&fo, "bexley-rcp", december, &shown)
             .await
             .unwrap_err();
         assert!(matches!(fo_signs, AppError::Forbidden { .. }), "{fo_signs}");
         assert_eq!(
-            app.sign_off_finance_log(&b.chair, "bexley-rcp", december)
+            app.sign_off_finance_log(&b.chair, "bexley-rcp", december, &shown)
                 .await
                 .unwrap(),
             1
@@ -323,12 +335,12 @@ async fn bexley_journey_on_both_backends() {
             log.meetings[0].lines[0].signed_off_by.as_deref(),
             Some("Dana Director")
         );
-        assert_eq!(
-            app.sign_off_finance_log(&b.chair, "bexley-rcp", december)
-                .await
-                .unwrap(),
-            0
-        );
+        // Signing the same page again is refused: what it showed has changed.
+        let stale = app
+            .sign_off_finance_log(&b.chair, "bexley-rcp", december, &shown)
+            .await
+            .unwrap_err();
+        assert!(matches!(stale, AppError::Conflict(_)), "{stale}");
         // The same as spreadsheets: the log with its running total, and the decisions register.
         let sheet = app
             .finance_sheet(&fo, "bexley-rcp", december)
@@ -357,7 +369,7 @@ async fn bexley_journey_on_both_backends() {
         );
         // Devon's terms of reference ask for no sign-off of the log.
         let devon = app
-            .sign_off_finance_log(&b.other_council, "devon-prp", december)
+            .sign_off_finance_log(&b.other_council, "devon-prp", december, &[])
             .await
             .unwrap_err();
         assert!(devon.to_string().contains("FIN-02"), "{devon}");

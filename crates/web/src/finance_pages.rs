@@ -142,6 +142,7 @@ pub async fn finance_page(
             meetings,
             total => pounds(log.total_pence),
             unsigned => log.unsigned,
+            unsigned_ids => log.meetings.iter().flat_map(|m| m.lines.iter()).filter(|l| l.commitment.signed_off_by.is_none()).map(|l| l.commitment.id.clone()).collect::<Vec<_>>(),
             signers => log.signed_off_by_roles.join(" or "),
             may_sign => log.may_sign,
             inline => problems.for_field(),
@@ -155,8 +156,15 @@ pub async fn finance_page(
 pub async fn sign_off(
     State(state): State<WebState>,
     headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
+    let posted = crate::input::Posted::new(pairs);
+    let shown = posted.all("line");
+    let form: HashMap<String, String> = posted
+        .0
+        .iter()
+        .filter_map(|(k, v)| v.first().map(|v| (k.clone(), v.clone())))
+        .collect();
     let empty = String::new();
     let s = match form_session_token(&state, &headers, form.get("csrf").unwrap_or(&empty)).await {
         Ok(s) => s,
@@ -188,7 +196,7 @@ pub async fn sign_off(
         Ok(period) => {
             state
                 .app
-                .sign_off_finance_log(&s.actor, &panel, period)
+                .sign_off_finance_log(&s.actor, &panel, period, &shown)
                 .await
         }
         Err(e) => Err(e),
