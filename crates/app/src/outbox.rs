@@ -182,3 +182,149 @@ pub(crate) fn when(iso: &str) -> String {
         .map(|t| t.format("%A %-d %B %Y at %H:%M").to_string())
         .unwrap_or_else(|_| iso.replace('T', " "))
 }
+
+/// A message ready to hand to the mail transport.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    /// The outbox row's id: the same on every attempt, so a transport can use it as the
+    /// Message-ID and a receiver can drop a repeat.
+    pub id: String,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    /// The HTML part, made from the text with every character of it escaped.
+    pub html: String,
+}
+
+/// Whatever sends mail: SMTP in production, a recorder in tests.
+pub trait Mailer {
+    fn send(
+        &self,
+        message: &Outgoing,
+    ) -> impl std::future::Future<Output = Result<(), String>> + Send;
+}
+
+/// What one delivery round did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Round {
+    pub sent: usize,
+    pub failed: usize,
+}
+
+/// How long a claimed message is held by one sender before another may try it.
+const LEASE_SECONDS: i64 = 120;
+/// Retries back off from one minute, doubling, to at most an hour.
+fn backoff(attempts: i32) -> chrono::Duration {
+    let minutes = 1i64 << attempts.clamp(0, 6);
+    chrono::Duration::minutes(minutes.min(60))
+}
+
+/// The HTML part: the text escaped, paragraphs on blank lines, line breaks kept.
+pub fn html_part(text: &str) -> String {
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+            .replace('\'', "&#39;")
+    };
+    let paragraphs: Vec<String> = text
+        .split("\n\n")
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| format!("<p>{}</p>", escape(p.trim()).replace('\n', "<br>\n")))
+        .collect();
+    format!(
+        "<!DOCTYPE html><html lang=\"en\"><body style=\"font-family: arial, sans-serif\">{}</body></html>",
+        paragraphs.join("\n")
+    )
+}
+
+impl App {
+    /// Sends up to `max` messages that are due: never sent, and not held by another sender or
+    /// waiting out a back-off. Each is claimed with a lease first, so two instances never send
+    /// the same row at once; a failure is recorded with its error and tried again later.
+    pub async fn deliver_due(&self, mailer: &impl Mailer, max: u64) -> Result<Round, AppError> {
+        use sea_orm::ExprTrait;
+        use sea_orm::sea_query::{Condition, Expr};
+        let now = self.now();
+        let due = outbox::Entity::find()
+            .filter(outbox::Column::SentAt.is_null())
+            .filter(
+                Condition::any()
+                    .add(outbox::Column::LeaseUntil.is_null())
+                    .add(outbox::Column::LeaseUntil.lt(now)),
+            )
+            .order_by_asc(outbox::Column::CreatedAt)
+            .limit(max)
+            .all(&self.db)
+            .await?;
+        let mut round = Round::default();
+        for m in due {
+            // Claim it: only one sender's conditional update succeeds.
+            let claimed = outbox::Entity::update_many()
+                .col_expr(
+                    outbox::Column::LeaseUntil,
+                    Expr::value(now + chrono::Duration::seconds(LEASE_SECONDS)),
+                )
+                .filter(outbox::Column::Id.eq(m.id.clone()))
+                .filter(outbox::Column::SentAt.is_null())
+                .filter(
+                    Condition::any()
+                        .add(outbox::Column::LeaseUntil.is_null())
+                        .add(outbox::Column::LeaseUntil.lt(now)),
+                )
+                .exec(&self.db)
+                .await?
+                .rows_affected
+                == 1;
+            if !claimed {
+                continue;
+            }
+            let outgoing = Outgoing {
+                id: m.id.clone(),
+                to: m.recipient.clone(),
+                subject: m.subject.clone(),
+                html: html_part(&m.body),
+                text: m.body.clone(),
+            };
+            match mailer.send(&outgoing).await {
+                Ok(()) => {
+                    outbox::Entity::update_many()
+                        .col_expr(outbox::Column::SentAt, Expr::value(self.now()))
+                        .col_expr(
+                            outbox::Column::Attempts,
+                            Expr::col(outbox::Column::Attempts).add(1),
+                        )
+                        .col_expr(
+                            outbox::Column::LastError,
+                            Expr::value(Option::<String>::None),
+                        )
+                        .filter(outbox::Column::Id.eq(m.id.clone()))
+                        .exec(&self.db)
+                        .await?;
+                    round.sent += 1;
+                }
+                Err(e) => {
+                    outbox::Entity::update_many()
+                        .col_expr(
+                            outbox::Column::Attempts,
+                            Expr::col(outbox::Column::Attempts).add(1),
+                        )
+                        .col_expr(
+                            outbox::Column::LastError,
+                            Expr::value(e.chars().take(500).collect::<String>()),
+                        )
+                        .col_expr(
+                            outbox::Column::LeaseUntil,
+                            Expr::value(self.now() + backoff(m.attempts)),
+                        )
+                        .filter(outbox::Column::Id.eq(m.id.clone()))
+                        .exec(&self.db)
+                        .await?;
+                    round.failed += 1;
+                }
+            }
+        }
+        Ok(round)
+    }
+}
