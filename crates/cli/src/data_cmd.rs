@@ -222,6 +222,14 @@ pub struct ServeDemo {
     /// example 2026-12-03T10:05:00Z) and runs on from there.
     #[arg(long)]
     pub clock: Option<String>,
+    /// Send the outbox's messages through this SMTP relay: smtp://host:port (plain),
+    /// smtp://host:port?tls=required (STARTTLS) or smtps://host:port, with user:password@ if
+    /// the relay wants them. Without it, messages wait in the outbox.
+    #[arg(long)]
+    pub smtp: Option<String>,
+    /// The address messages come from, for example "Resource panels <panels@council.gov.uk>".
+    #[arg(long)]
+    pub mail_from: Option<String>,
 }
 
 pub fn serve_cmd(loaded: Loaded, db: &DbArg, bind: &str, opts: &ServeDemo) -> Result<ExitCode> {
@@ -261,6 +269,24 @@ pub fn serve_cmd(loaded: Loaded, db: &DbArg, bind: &str, opts: &ServeDemo) -> Re
             None => Arc::new(carepanel_app::SystemClock),
         };
         let app = App { db: conn, policies, calendar, clock };
+        if let Some(relay) = &opts.smtp {
+            let from = opts.mail_from.as_deref().ok_or_else(|| {
+                crate::bad("--mail-from: give the address messages come from, for example \"Resource panels <panels@council.gov.uk>\"")
+            })?;
+            let mailer = carepanel_mail::SmtpMailer::new(relay, from).map_err(|e| crate::bad(format!("--smtp: {e}")))?;
+            let sender = app.clone();
+            tokio::spawn(async move {
+                loop {
+                    match sender.deliver_due(&mailer, 50).await {
+                        Ok(r) if r.sent + r.failed > 0 => println!("mail: {} sent, {} to try again later", r.sent, r.failed),
+                        Ok(_) => {}
+                        Err(e) => eprintln!("mail: {e}"),
+                    }
+                    tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+                }
+            });
+            println!("Sending messages through {} as {from}", redact(relay));
+        }
         let demo = if demo_default {
             Some(carepanel_web::Demo { accounts: carepanel_web::demo_accounts(&app).await?, password: DEMO_PASSWORD.to_string() })
         } else {
