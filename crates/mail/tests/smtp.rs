@@ -37,9 +37,11 @@ impl Smtpd {
             .stderr(Stdio::piped())
             .spawn()
             .expect("python3 with aiosmtpd (pip install aiosmtpd; scripts/test installs it)");
+        // Held from here, so it is stopped and reaped however the test ends.
+        let server = Smtpd(child);
         for _ in 0..100 {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Smtpd(child);
+                return server;
             }
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
