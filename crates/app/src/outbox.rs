@@ -21,6 +21,7 @@ pub struct Recipient {
 /// The messages carepanel sends, by the `kind` stored with each.
 pub mod kinds {
     pub const RETURNED: &str = "referral-returned";
+    pub const SIGN_OFF_REQUESTED: &str = "sign-off-requested";
     pub const LISTED: &str = "referral-listed";
     /// An item moved to a later meeting: not prioritised, or its meeting cancelled.
     pub const MOVED: &str = "item-moved";
@@ -326,5 +327,69 @@ impl App {
             }
         }
         Ok(round)
+    }
+}
+
+impl App {
+    /// Asks the people who hold the next sign-off's role for the referral's panel; where some of
+    /// them are in the author's team, those are asked (a team manager signs for their own team).
+    /// The author is never asked (SIGN-01).
+    pub(crate) async fn ask_signatory<C: ConnectionTrait>(
+        &self,
+        c: &C,
+        r: &carepanel_store::entity::referral::Model,
+        role: &str,
+    ) -> Result<(), AppError> {
+        use carepanel_store::entity::person_role;
+        let (policy, _) = self.panel(&r.panel_id)?;
+        let holders: Vec<String> = person_role::Entity::find()
+            .filter(person_role::Column::Role.eq(role))
+            .filter(person_role::Column::PanelId.is_in([r.panel_id.clone(), String::new()]))
+            .all(c)
+            .await?
+            .into_iter()
+            .map(|x| x.person_id)
+            .filter(|p| p != &r.author_id)
+            .collect();
+        let people = person::Entity::find()
+            .filter(person::Column::Id.is_in(holders))
+            .filter(person::Column::CouncilId.eq(r.council_id.clone()))
+            .filter(person::Column::Active.eq(true))
+            .order_by_asc(person::Column::Name)
+            .all(c)
+            .await?;
+        let in_team: Vec<&person::Model> = people
+            .iter()
+            .filter(|p| r.team_id.is_some() && p.team_id == r.team_id)
+            .collect();
+        let chosen: Vec<&person::Model> = if in_team.is_empty() {
+            people.iter().collect()
+        } else {
+            in_team
+        };
+        let to: Vec<Recipient> = chosen
+            .into_iter()
+            .map(|p| Recipient {
+                name: p.name.clone(),
+                email: p.email.clone(),
+            })
+            .collect();
+        let about = self.about(c, r).await?;
+        self.enqueue(
+            c,
+            &r.council_id,
+            kinds::SIGN_OFF_REQUESTED,
+            &to,
+            &format!("Sign-off needed: {}, case {}", about.category, about.case_id),
+            &format!(
+                "A referral to {} ({}) for case {} is waiting for the {}'s sign-off.\n\nOpen it in carepanel to sign it off or return it with comments: /referrals/{}",
+                about.panel,
+                about.category,
+                about.case_id,
+                policy.role_label(role),
+                r.id
+            ),
+        )
+        .await
     }
 }

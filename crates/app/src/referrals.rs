@@ -358,6 +358,11 @@ impl App {
                 .filter(referral::Column::Id.eq(id))
                 .exec(&txn)
                 .await?;
+            if let ReferralState::AwaitingSignOff { step } = next
+                && let Some(role) = chain.get(step)
+            {
+                self.ask_signatory(&txn, &r, role).await?;
+            }
             let next = if next == ReferralState::Submitted {
                 self.submit_and_list(&txn, actor, &r).await?
             } else {
@@ -442,6 +447,11 @@ impl App {
             .insert(&txn)
             .await?;
             self.set_state(&txn, &r, &next).await?;
+            if let ReferralState::AwaitingSignOff { step } = next
+                && let Some(role) = chain.get(step)
+            {
+                self.ask_signatory(&txn, &r, role).await?;
+            }
             let next = if next == ReferralState::Submitted {
                 self.submit_and_list(&txn, actor, &r).await?
             } else {

@@ -443,12 +443,29 @@ async fn returned_referrals_start_the_chain_again() {
             .unwrap();
         // The author is told, with the comments, in the same transaction; a refused return
         // wrote nothing.
-        let told = carepanel_store::entity::outbox::Entity::find()
+        let all = carepanel_store::entity::outbox::Entity::find()
             .all(&app.db)
             .await
             .unwrap();
+        // Each signatory was asked in turn: the author's team manager, then the service manager.
+        let asked: Vec<&str> = all
+            .iter()
+            .filter(|m| m.kind == "sign-off-requested")
+            .map(|m| m.recipient.as_str())
+            .collect();
+        assert_eq!(
+            asked,
+            vec![
+                "Blake Teamlead <tm@bexley.example>",
+                "Casey Service <sm@bexley.example>"
+            ],
+            "{backend:?}"
+        );
+        let told: Vec<_> = all
+            .iter()
+            .filter(|m| m.kind == "referral-returned")
+            .collect();
         assert_eq!(told.len(), 1, "{backend:?} {told:?}");
-        assert_eq!(told[0].kind, "referral-returned");
         assert_eq!(told[0].recipient, "Avery Social <sw@bexley.example>");
         assert!(
             told[0]
