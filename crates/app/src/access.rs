@@ -54,6 +54,15 @@ pub fn require_role(
 
 /// Roles that work a panel (see every referral on it): its administrator, chairs, members,
 /// finance and brokerage.
+/// The roles that administer a panel: the one its terms of reference name (MEM-07), and the
+/// generic panel administrator.
+pub fn administrator_roles(panel: &carepanel_domain::policy::Panel) -> Vec<String> {
+    vec![
+        panel.administrator_role.clone(),
+        "panel-administrator".to_string(),
+    ]
+}
+
 pub fn panel_roles(policy: &Policy, panel_id: &str) -> Vec<String> {
     let Some(panel) = policy.panel(panel_id) else {
         return Vec::new();

@@ -2,7 +2,7 @@
 //! apologies and cover, and cancelling a meeting with its authoriser recorded, which moves
 //! everything waiting on it to the next meeting held (MEM-04, MEM-05, CAL-07, AGD-02).
 
-use crate::access::{holds, require_role};
+use crate::access::{administrator_roles, holds, require_role};
 use crate::panel_work::AttendanceStatus;
 use crate::{Actor, App, AppError};
 use carepanel_domain::decision::FieldError;
@@ -47,13 +47,6 @@ pub struct Cancelled {
     pub moved_to: meeting::Model,
     pub items: usize,
     pub interims: usize,
-}
-
-fn administrator_roles(panel: &carepanel_domain::policy::Panel) -> Vec<String> {
-    vec![
-        panel.administrator_role.clone(),
-        "panel-administrator".into(),
-    ]
 }
 
 impl App {

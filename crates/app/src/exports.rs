@@ -6,12 +6,10 @@ use crate::access::{panel_roles, require_role};
 use crate::finance::Period;
 use crate::{Actor, App, AppError};
 use carepanel_documents::sheet::{Cell, Sheet};
-use carepanel_domain::calendar::{london_to_utc, utc_to_london};
-use carepanel_store::entity::{
-    agenda_item, child, decision as decision_row, meeting, person, referral,
-};
+use carepanel_domain::calendar::utc_to_london;
+use carepanel_store::entity::{agenda_item, child, meeting, person, referral};
 use chrono::NaiveDate;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::collections::HashMap;
 
 fn text(s: impl Into<String>) -> Cell {
@@ -101,17 +99,8 @@ impl App {
             &panel_roles(policy, &panel.id),
             "see the decisions register",
         )?;
-        let midnight = |d: NaiveDate| london_to_utc(d.and_time(chrono::NaiveTime::MIN));
-        let decisions = decision_row::Entity::find()
-            .filter(decision_row::Column::PanelId.eq(panel_id))
-            .filter(decision_row::Column::CouncilId.eq(actor.council_id.clone()))
-            .filter(decision_row::Column::DecidedAt.gte(midnight(period.from)))
-            .filter(
-                decision_row::Column::DecidedAt
-                    .lt(midnight(period.to.succ_opt().unwrap_or(period.to))),
-            )
-            .order_by_asc(decision_row::Column::DecidedAt)
-            .all(&self.db)
+        let decisions = self
+            .decisions_in(&actor.council_id, panel_id, period)
             .await?;
         let items: HashMap<String, agenda_item::Model> = agenda_item::Entity::find()
             .filter(

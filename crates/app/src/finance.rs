@@ -134,6 +134,28 @@ fn finance_roles(panel: &Panel) -> Vec<String> {
 }
 
 impl App {
+    /// A panel's decisions taken in a period (London days), in the order taken. Callers check
+    /// access.
+    pub(crate) async fn decisions_in(
+        &self,
+        council_id: &str,
+        panel_id: &str,
+        period: Period,
+    ) -> Result<Vec<decision_row::Model>, AppError> {
+        let midnight = |d: NaiveDate| london_to_utc(d.and_time(chrono::NaiveTime::MIN));
+        Ok(decision_row::Entity::find()
+            .filter(decision_row::Column::PanelId.eq(panel_id))
+            .filter(decision_row::Column::CouncilId.eq(council_id))
+            .filter(decision_row::Column::DecidedAt.gte(midnight(period.from)))
+            .filter(
+                decision_row::Column::DecidedAt
+                    .lt(midnight(period.to.succ_opt().unwrap_or(period.to))),
+            )
+            .order_by_asc(decision_row::Column::DecidedAt)
+            .all(&self.db)
+            .await?)
+    }
+
     /// The panels whose log this person may read.
     pub fn finance_panels<'a>(&'a self, actor: &Actor) -> Vec<(&'a Policy, &'a Panel)> {
         self.policies
@@ -166,17 +188,8 @@ impl App {
             &finance_roles(panel),
             "see the finance log",
         )?;
-        let midnight = |d: NaiveDate| london_to_utc(d.and_time(chrono::NaiveTime::MIN));
-        let decisions = decision_row::Entity::find()
-            .filter(decision_row::Column::PanelId.eq(panel_id))
-            .filter(decision_row::Column::CouncilId.eq(actor.council_id.clone()))
-            .filter(decision_row::Column::DecidedAt.gte(midnight(period.from)))
-            .filter(
-                decision_row::Column::DecidedAt
-                    .lt(midnight(period.to.succ_opt().unwrap_or(period.to))),
-            )
-            .order_by_asc(decision_row::Column::DecidedAt)
-            .all(&self.db)
+        let decisions = self
+            .decisions_in(&actor.council_id, panel_id, period)
             .await?;
         let ids: Vec<String> = decisions.iter().map(|d| d.id.clone()).collect();
         let commitments = if ids.is_empty() {

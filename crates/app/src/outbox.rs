@@ -111,10 +111,7 @@ impl App {
                         p,
                         actor,
                         &panel.id,
-                        &[
-                            panel.administrator_role.clone(),
-                            "panel-administrator".to_string(),
-                        ],
+                        &crate::access::administrator_roles(panel),
                     )
                     .is_some()
                 });

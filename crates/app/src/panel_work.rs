@@ -63,10 +63,7 @@ impl App {
             policy,
             actor,
             &panel.id,
-            &[
-                panel.administrator_role.clone(),
-                "panel-administrator".into(),
-            ],
+            &crate::access::administrator_roles(panel),
             "circulate the papers",
         )?;
         self.retrying(|| async {
@@ -110,10 +107,7 @@ impl App {
                 policy,
                 actor,
                 &panel.id,
-                &[
-                    panel.administrator_role.clone(),
-                    "panel-administrator".into(),
-                ],
+                &crate::access::administrator_roles(panel),
                 "record another person's attendance",
             )?;
         }
@@ -556,10 +550,7 @@ impl App {
             policy,
             actor,
             &panel.id,
-            &[
-                panel.administrator_role.clone(),
-                "panel-administrator".into(),
-            ],
+            &crate::access::administrator_roles(panel),
         )
         .is_some();
         Ok(Agenda {

@@ -10,14 +10,6 @@ use carepanel_app::AppError;
 use carepanel_app::administration::{MIN_PASSWORD, NewAccount};
 use minijinja::context;
 
-fn problems_from(errs: Vec<carepanel_domain::decision::FieldError>) -> Problems {
-    let mut problems = Problems::default();
-    for e in errs {
-        problems.add(e.field, format!("{} ({})", e.message, e.requirement));
-    }
-    problems
-}
-
 /// (value, text) pairs for a select.
 type Pairs = Vec<(String, String)>;
 
@@ -148,7 +140,7 @@ pub async fn add_person(
     {
         Ok(id) => Redirect::to(&format!("/admin/people/{id}")).into_response(),
         Err(AppError::Invalid(errs)) => {
-            show_new_person(&state, &s, &posted, &problems_from(errs)).await
+            show_new_person(&state, &s, &posted, &Problems::from_errors(errs)).await
         }
         Err(e) => error_page(&state, &e),
     }
@@ -232,7 +224,7 @@ pub async fn grant_role(
     {
         Ok(()) => Redirect::to(&format!("/admin/people/{id}")).into_response(),
         Err(AppError::Invalid(errs)) => {
-            show_person(&state, &s, &id, &posted, &problems_from(errs)).await
+            show_person(&state, &s, &id, &posted, &Problems::from_errors(errs)).await
         }
         Err(e) => error_page(&state, &e),
     }

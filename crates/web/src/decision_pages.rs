@@ -885,10 +885,7 @@ pub async fn save_note(
     {
         Ok(()) => Redirect::to(&format!("/items/{id}#notes")).into_response(),
         Err(AppError::Invalid(errs)) => {
-            let mut problems = Problems::default();
-            for e in errs {
-                problems.add(e.field, format!("{} ({})", e.message, e.requirement));
-            }
+            let problems = Problems::from_errors(errs);
             show_item(&state, &s, &id, &posted, &problems).await
         }
         Err(e) => error_page(&state, &e),

@@ -75,9 +75,7 @@ pub async fn finance_page(
     let period = match Period::parse(&period_text, today) {
         Ok(p) => p,
         Err(AppError::Invalid(errs)) => {
-            for e in errs {
-                problems.add(e.field, format!("{} ({})", e.message, e.requirement));
-            }
+            problems.add_errors(errs);
             Period::financial_year(today)
         }
         Err(e) => return error_page(&state, &e),
@@ -160,13 +158,7 @@ pub async fn sign_off(
 ) -> Response {
     let posted = crate::input::Posted::new(pairs);
     let shown = posted.all("line");
-    let form: HashMap<String, String> = posted
-        .0
-        .iter()
-        .filter_map(|(k, v)| v.first().map(|v| (k.clone(), v.clone())))
-        .collect();
-    let empty = String::new();
-    let s = match form_session_token(&state, &headers, form.get("csrf").unwrap_or(&empty)).await {
+    let s = match form_session_token(&state, &headers, &posted.get("csrf")).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -189,8 +181,8 @@ pub async fn sign_off(
             ),
         );
     }
-    let panel = form.get("panel").cloned().unwrap_or_default();
-    let period_text = form.get("period").cloned().unwrap_or_default();
+    let panel = posted.get("panel");
+    let period_text = posted.get("period");
     let today = state.app.local_now().date();
     let result = match Period::parse(&period_text, today) {
         Ok(period) => {

@@ -70,6 +70,19 @@ impl Problems {
         self.0.is_empty()
     }
 
+    /// A use case's refusals, each on its own field with the rule that refused it.
+    pub fn add_errors(&mut self, errs: Vec<carepanel_domain::decision::FieldError>) {
+        for e in errs {
+            self.add(e.field, format!("{} ({})", e.message, e.requirement));
+        }
+    }
+
+    pub fn from_errors(errs: Vec<carepanel_domain::decision::FieldError>) -> Self {
+        let mut p = Problems::default();
+        p.add_errors(errs);
+        p
+    }
+
     /// The message for one field, for the inline error.
     pub fn for_field(&self) -> BTreeMap<String, String> {
         let mut out = BTreeMap::new();

@@ -344,9 +344,7 @@ pub async fn record_attendance(
         ))
         .into_response(),
         Err(AppError::Invalid(errs)) => {
-            for e in errs {
-                problems.add(e.field, format!("{} ({})", e.message, e.requirement));
-            }
+            problems.add_errors(errs);
             show_attendance(&state, &s, &id, &posted, &problems, &q).await
         }
         Err(e) => error_page(&state, &e),
@@ -433,10 +431,7 @@ pub async fn cancel(
     {
         Ok(done) => Redirect::to(&format!("/meetings/{}", done.moved_to.id)).into_response(),
         Err(AppError::Invalid(errs)) => {
-            let mut problems = Problems::default();
-            for e in errs {
-                problems.add(e.field, format!("{} ({})", e.message, e.requirement));
-            }
+            let problems = Problems::from_errors(errs);
             show_cancel(&state, &s, &id, &posted, &problems).await
         }
         Err(e) => error_page(&state, &e),
