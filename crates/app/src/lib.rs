@@ -13,6 +13,7 @@ pub mod exports;
 pub mod finance;
 pub mod invitations;
 pub mod meetings;
+pub mod minutes;
 pub mod outbox;
 pub mod pack;
 pub mod panel_work;

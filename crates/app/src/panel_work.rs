@@ -442,7 +442,7 @@ pub struct Agenda {
 
 impl App {
     /// What an agenda item is called: the category of its referral, or its note.
-    async fn item_label(
+    pub(crate) async fn item_label(
         &self,
         panel: &carepanel_domain::policy::Panel,
         item: &agenda_item::Model,

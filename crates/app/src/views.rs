@@ -293,7 +293,10 @@ impl App {
         })
     }
 
-    async fn decision_parts(&self, d: decision_row::Model) -> Result<DecisionView, AppError> {
+    pub(crate) async fn decision_parts(
+        &self,
+        d: decision_row::Model,
+    ) -> Result<DecisionView, AppError> {
         let commitments = commitment::Entity::find()
             .filter(commitment::Column::DecisionId.eq(d.id.clone()))
             .all(&self.db)

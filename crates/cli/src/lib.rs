@@ -3,6 +3,7 @@
 
 mod context;
 mod data_cmd;
+mod documents_cmd;
 mod policy_cmd;
 mod whatif_cmd;
 
@@ -55,6 +56,9 @@ enum Command {
     /// Demonstration data.
     #[command(subcommand)]
     Demo(data_cmd::Demo),
+    /// Documents as PDF: the panel pack, a decision sheet, the minutes.
+    #[command(subcommand)]
+    Documents(documents_cmd::Documents),
     /// The audit trail.
     #[command(subcommand)]
     Audit(data_cmd::Audit),
@@ -128,6 +132,10 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Demo(cmd) => {
             let loaded = context::load(cli.policies, cli.bank_holidays)?;
             data_cmd::demo_cmd(loaded, cmd)
+        }
+        Command::Documents(cmd) => {
+            let loaded = context::load(cli.policies, cli.bank_holidays)?;
+            documents_cmd::run(loaded, cmd)
         }
         Command::Audit(cmd) => data_cmd::audit_cmd(cmd),
         Command::Backup { db, to } => data_cmd::backup_cmd(&db, &to),

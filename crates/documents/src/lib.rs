@@ -1,5 +1,7 @@
-//! Documents carepanel makes from its own record. Today: iCalendar invitations for meetings and
-//! presenters' slots (RFC 5545), in Europe/London time, and tables as CSV and XLSX.
+//! Documents carepanel makes from its own record: iCalendar invitations for meetings and
+//! presenters' slots (RFC 5545), in Europe/London time; tables as CSV and XLSX; and PDFs of the
+//! panel pack, decision sheets and minutes.
 
 pub mod ical;
+pub mod pdf;
 pub mod sheet;

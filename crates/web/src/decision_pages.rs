@@ -470,66 +470,22 @@ pub async fn decision_sheet(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let d = match state.app.decision_sheet(&s.actor, &id).await {
+    let (doc, d) = match crate::documents::decision_doc(&state.app, &s.actor, &id).await {
         Ok(d) => d,
         Err(e) => return error_page(&state, &e),
     };
-    let Ok((policy, panel)) = state.app.panel(&d.decision.panel_id) else {
-        return error_page(&state, &AppError::NotFound("panel".into()));
-    };
-    let people = person_names(&state, &d.decision.council_id).await;
-    let outcome = panel
-        .outcomes
-        .iter()
-        .find(|o| o.id == d.decision.outcome)
-        .map_or(d.decision.outcome.clone(), |o| o.label.clone());
-    let lines: Vec<String> = serde_json::from_str(&d.decision.lines).unwrap_or_default();
-    let conditions: Vec<String> = serde_json::from_str(&d.decision.conditions).unwrap_or_default();
-    let resources: Vec<_> = d
-        .commitments
-        .iter()
-        .map(|c| {
-            context! {
-                description => c.description.clone(),
-                weekly => c.weekly_pence.map(|p| Money::from_pence(p).to_string()),
-                one_off => c.one_off_pence.map(|p| Money::from_pence(p).to_string()),
-                total => Money::from_pence(c.total_pence).to_string(),
-                start => c.start_date.map(|x| x.format("%-d %B %Y").to_string()),
-                end => c.end_date.map(|x| x.format("%-d %B %Y").to_string()),
-            }
-        })
-        .collect();
-    let date = |x: chrono::NaiveDate| x.format("%-d %B %Y").to_string();
     render(
         &state,
         "decision.html",
         context! {
-            title => format!("Decision sheet: {}", d.child.as_ref().map_or("", |c| c.name.as_str())),
+            title => format!("Decision sheet: {}", doc.child.as_deref().unwrap_or("")),
             actor_name => s.name.clone(),
             nav => s.nav,
             csrf => s.csrf.clone(),
-            council => policy.council.name.clone(),
-            panel => panel.name.clone(),
-            child => d.child.as_ref().map(|c| c.name.clone()),
             child_id => d.child.as_ref().map(|c| c.id.clone()),
-            case_id => d.child.as_ref().map(|c| format!("{} {}", c.case_system, c.case_system_id)),
-            category => d.category.clone(),
-            meeting => d.meeting.as_ref().map(|m| pretty_time(&m.starts_at)),
             referral_id => d.decision.referral_id.clone(),
-            outcome,
-            lines,
-            conditions,
-            resources,
-            weekly => Money::from_pence(d.decision.weekly_pence).to_string(),
-            total => Money::from_pence(d.decision.total_pence).to_string(),
-            actions => d.actions.iter().map(|a| context! { description => a.description.clone(), owner => a.owner.clone(), due => date(a.due_date) }).collect::<Vec<_>>(),
-            reviews => d.reviews.iter().map(|r| context! { due => date(r.due_date), kind => r.kind.replace('-', " "), status => r.status.clone() }).collect::<Vec<_>>(),
-            return_date => d.decision.return_date.map(date),
-            rationale => d.decision.rationale.clone(),
-            chair => people.get(&d.decision.decided_by).cloned().unwrap_or_default(),
-            decided => carepanel_domain::calendar::utc_to_london(d.decision.decided_at).format("%-d %B %Y").to_string(),
-            policy_version => d.decision.policy_version.clone(),
-            guidance => panel.decision.guidance.clone(),
+            decision_id => d.decision.id.clone(),
+            ..minijinja::Value::from_serialize(&doc)
         },
     )
 }

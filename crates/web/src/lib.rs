@@ -6,6 +6,7 @@ pub mod admin_pages;
 pub mod auth;
 pub mod components;
 pub mod decision_pages;
+pub mod documents;
 pub mod finance_pages;
 pub mod input;
 pub mod meeting_pages;
@@ -196,6 +197,12 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<WebState>)> {
         ),
         ("POST", "/meetings/{id}/cancel", post(meeting_pages::cancel)),
         ("POST", "/meetings/{id}/papers", post(circulate_papers)),
+        ("GET", "/meetings/{id}/pack.pdf", get(documents::pack_pdf)),
+        (
+            "GET",
+            "/meetings/{id}/minutes.pdf",
+            get(documents::minutes_pdf),
+        ),
         ("GET", "/children/{id}", get(child_page)),
         ("GET", "/items/{id}", get(decision_pages::item_page)),
         (
@@ -213,6 +220,11 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<WebState>)> {
             "GET",
             "/decisions/{id}",
             get(decision_pages::decision_sheet),
+        ),
+        (
+            "GET",
+            "/decisions/{id}/sheet.pdf",
+            get(documents::decision_pdf),
         ),
         ("GET", "/planner", get(decision_pages::planner)),
         ("GET", "/interim", get(decision_pages::interim_page)),
@@ -787,14 +799,7 @@ pub(crate) fn pretty_time(iso: &str) -> String {
 
 /// The names of a council's people, by id.
 pub(crate) async fn person_names(state: &WebState, council_id: &str) -> HashMap<String, String> {
-    use carepanel_store::entity::person;
-    use sea_orm::{ColumnTrait, QueryFilter};
-    person::Entity::find()
-        .filter(person::Column::CouncilId.eq(council_id))
-        .all(&state.app.db)
-        .await
-        .map(|ps| ps.into_iter().map(|p| (p.id, p.name)).collect())
-        .unwrap_or_default()
+    documents::names(&state.app, council_id).await
 }
 
 /// A decision as a referral's page lists it.
