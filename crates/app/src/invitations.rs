@@ -199,3 +199,53 @@ impl App {
         })
     }
 }
+
+impl App {
+    /// The invitation a message carries (`meeting:ID` or `slot:ITEM`), as iCalendar text, made
+    /// as the message is sent so it is current. The sender acts for the panel's administrator,
+    /// who sends the panel's invitations; a reference to another council's meeting gives none.
+    pub(crate) async fn calendar_for(
+        &self,
+        council_id: &str,
+        reference: &str,
+    ) -> Result<Option<String>, AppError> {
+        let Some((what, id)) = reference.split_once(':') else {
+            return Ok(None);
+        };
+        let meeting_id = match what {
+            "meeting" => id.to_string(),
+            "slot" => match agenda_item::Entity::find_by_id(id.to_string())
+                .one(&self.db)
+                .await?
+            {
+                Some(item) => item.meeting_id,
+                None => return Ok(None),
+            },
+            _ => return Ok(None),
+        };
+        let Some(m) = meeting::Entity::find_by_id(meeting_id)
+            .one(&self.db)
+            .await?
+            .filter(|m| m.council_id == council_id)
+        else {
+            return Ok(None);
+        };
+        let (_, panel) = self.panel(&m.panel_id)?;
+        let sender = Actor {
+            person_id: String::new(),
+            council_id: council_id.to_string(),
+            team_id: None,
+            roles: vec![(panel.administrator_role.clone(), Some(panel.id.clone()))],
+        };
+        let invitation = if what == "meeting" {
+            self.meeting_invitation(&sender, &m.id).await?
+        } else {
+            self.slot_invitation(&sender, id).await?
+        };
+        Ok(Some(carepanel_documents::ical::calendar(
+            invitation.method,
+            &invitation.events,
+            self.now(),
+        )))
+    }
+}

@@ -14,6 +14,7 @@ pub mod finance;
 pub mod invitations;
 pub mod meetings;
 pub mod minutes;
+pub mod notices;
 pub mod outbox;
 pub mod pack;
 pub mod panel_work;

@@ -192,8 +192,9 @@ impl App {
             .filter(agenda_item::Column::Id.eq(item.id.clone()))
             .exec(txn)
             .await?;
+        let moved_id = new_id();
         agenda_item::ActiveModel {
-            id: Set(new_id()),
+            id: Set(moved_id.clone()),
             meeting_id: Set(to.id.clone()),
             referral_id: Set(item.referral_id.clone()),
             kind: Set(item.kind.clone()),
@@ -230,7 +231,7 @@ impl App {
                 .await?;
             // The presenter is told (AGD-02, CAL-07).
             let about = self.about(txn, &r).await?;
-            self.enqueue(
+            self.enqueue_with(
                 txn,
                 &r.council_id,
                 crate::outbox::kinds::MOVED,
@@ -241,7 +242,7 @@ impl App {
                     crate::outbox::when(&to.starts_at)
                 ),
                 &format!(
-                    "Your referral ({}, case {}) will now be heard at the meeting of {} on {}{}.\n\n{}\n\nOpen it in carepanel: /referrals/{}",
+                    "Your referral ({}, case {}) will now be heard at the meeting of {} on {}{}.\n\n{}\n\nOpen it in carepanel: {{service}}/referrals/{}",
                     about.category,
                     about.case_id,
                     about.panel,
@@ -254,6 +255,10 @@ impl App {
                     note,
                     r.id
                 ),
+                crate::outbox::Extras {
+                    key: None,
+                    calendar: Some(format!("slot:{moved_id}")),
+                },
             )
             .await?;
         }
@@ -426,8 +431,9 @@ impl App {
             .filter(agenda_item::Column::MeetingId.eq(stored.id.clone()))
             .count(txn)
             .await? as i32;
+        let item_id = new_id();
         agenda_item::ActiveModel {
-            id: Set(new_id()),
+            id: Set(item_id.clone()),
             meeting_id: Set(stored.id.clone()),
             referral_id: Set(Some(r.id.clone())),
             kind: Set(late_kind.unwrap_or("standard").into()),
@@ -455,7 +461,7 @@ impl App {
             .exec(txn)
             .await?;
         let about = self.about(txn, r).await?;
-        self.enqueue(
+        self.enqueue_with(
             txn,
             &r.council_id,
             crate::outbox::kinds::LISTED,
@@ -466,7 +472,7 @@ impl App {
                 crate::outbox::when(&stored.starts_at)
             ),
             &format!(
-                "Your referral ({}, case {}) is {} for the meeting of {} on {}.\n\n{}\n\nOpen it in carepanel: /referrals/{}",
+                "Your referral ({}, case {}) is {} for the meeting of {} on {}.\n\n{}\n\nOpen it in carepanel: {{service}}/referrals/{}",
                 about.category,
                 about.case_id,
                 if status == "listed" {
@@ -479,6 +485,10 @@ impl App {
                 reason,
                 r.id
             ),
+            crate::outbox::Extras {
+                key: None,
+                calendar: Some(format!("slot:{item_id}")),
+            },
         )
         .await?;
         self.audit(
@@ -698,6 +708,17 @@ impl App {
                 state.apply(Event::Decide).map_err(refusal)?
             };
             self.set_state(&txn, &r, &next).await?;
+            self.tell_decision(
+                &txn,
+                &r,
+                panel,
+                &decision_id,
+                &checked.outcome,
+                checked.effect,
+                checked.weekly_total,
+                checked.total,
+            )
+            .await?;
             self.audit(
                 &txn,
                 actor,
@@ -885,6 +906,8 @@ impl App {
             }
             .insert(&txn)
             .await?;
+            self.tell_interim(&txn, panel, &policy.council.id, &id, &stored, &kid.case_system_id)
+                .await?;
             self.audit(&txn, actor, "interim.take", "interim_decision", &id, json!({"rule": decision.authority.rule, "valid_until": iso_minute(decision.valid_until), "amount_pence": amount.map(Money::pence)})).await?;
             txn.commit().await?;
             Ok(())

@@ -7,8 +7,7 @@ use crate::access::holds;
 use crate::{Actor, App, AppError, new_id};
 use carepanel_store::entity::{outbox, person};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 /// Someone a message goes to.
@@ -25,6 +24,27 @@ pub mod kinds {
     pub const LISTED: &str = "referral-listed";
     /// An item moved to a later meeting: not prioritised, or its meeting cancelled.
     pub const MOVED: &str = "item-moved";
+    pub const PAPERS: &str = "papers-circulated";
+    pub const DECIDED: &str = "decision-recorded";
+    /// To finance, brokerage and the other roles the panel's policy names (DEC-12, REC-03).
+    pub const APPROVED: &str = "resources-approved";
+    pub const REVIEW_DUE: &str = "review-due";
+    pub const REVIEW_MISSED: &str = "review-missed";
+    pub const INTERIM: &str = "interim-awaiting-ratification";
+    pub const COVER: &str = "cover-requested";
+}
+
+/// Where a message's links start: replaced, when it is sent, by the service's address
+/// (`serve --service-url`), or by nothing, leaving links relative to the service.
+pub const SERVICE: &str = "{service}";
+
+/// What else a message may carry.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Extras {
+    /// Makes the message one of a kind per recipient: a second with the same key is dropped.
+    pub key: Option<String>,
+    /// The invitation to attach: `meeting:ID` or `slot:ITEM`, made when the message is sent.
+    pub calendar: Option<String>,
 }
 
 /// A message as the coordinator sees it.
@@ -63,15 +83,37 @@ impl App {
         subject: &str,
         body: &str,
     ) -> Result<(), AppError> {
+        self.enqueue_with(c, council_id, kind, to, subject, body, Extras::default())
+            .await
+            .map(|_| ())
+    }
+
+    /// As `enqueue`, with a key or an invitation; returns how many messages were queued (a
+    /// keyed message already queued is not queued again).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn enqueue_with<C: ConnectionTrait>(
+        &self,
+        c: &C,
+        council_id: &str,
+        kind: &str,
+        to: &[Recipient],
+        subject: &str,
+        body: &str,
+        extras: Extras,
+    ) -> Result<usize, AppError> {
+        use sea_orm::sea_query::OnConflict;
         let mut seen = Vec::new();
+        let mut queued = 0;
         for r in to {
             let email = r.email.trim().to_lowercase();
             if email.is_empty() || seen.contains(&email) {
                 continue;
             }
             seen.push(email.clone());
-            outbox::ActiveModel {
+            let row = outbox::ActiveModel {
                 id: Set(new_id()),
+                dedupe_key: Set(extras.key.as_ref().map(|k| format!("{k}:{email}"))),
+                calendar: Set(extras.calendar.clone()),
                 council_id: Set(council_id.to_string()),
                 kind: Set(kind.to_string()),
                 recipient: Set(format!(
@@ -86,11 +128,19 @@ impl App {
                 attempts: Set(0),
                 last_error: Set(None),
                 lease_until: Set(None),
-            }
-            .insert(c)
-            .await?;
+            };
+            // A keyed message already queued is left as it is.
+            let inserted = outbox::Entity::insert(row)
+                .on_conflict(
+                    OnConflict::column(outbox::Column::DedupeKey)
+                        .do_nothing()
+                        .to_owned(),
+                )
+                .exec_without_returning(c)
+                .await?;
+            queued += usize::from(inserted > 0);
         }
-        Ok(())
+        Ok(queued)
     }
 
     /// The council's recent messages with their delivery state, newest first, for the people
@@ -190,12 +240,21 @@ pub struct Outgoing {
     pub to: String,
     pub subject: String,
     pub text: String,
-    /// The HTML part, made from the text with every character of it escaped.
+    /// The HTML part, made from the text with every character of it escaped; the service's
+    /// own links made links.
     pub html: String,
+    /// An iCalendar invitation (RFC 5545) to attach, with its METHOD.
+    pub calendar: Option<String>,
 }
 
 /// Whatever sends mail: SMTP in production, a recorder in tests.
 pub trait Mailer {
+    /// The service's address, such as `https://panels.council.gov.uk`, which makes the links
+    /// in messages absolute; none leaves them relative.
+    fn service_url(&self) -> Option<&str> {
+        None
+    }
+
     fn send(
         &self,
         message: &Outgoing,
@@ -217,19 +276,46 @@ fn backoff(attempts: i32) -> chrono::Duration {
     chrono::Duration::minutes(minutes.min(60))
 }
 
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// The plain text as sent: the service's links made absolute (or left relative).
+pub fn text_part(body: &str, service: Option<&str>) -> String {
+    body.replace(SERVICE, service.unwrap_or("").trim_end_matches('/'))
+}
+
+/// One paragraph as HTML: escaped, line breaks kept, and the service's links (which the
+/// stored text marks) made links.
+fn html_paragraph(p: &str, service: Option<&str>) -> String {
+    let base = service.unwrap_or("").trim_end_matches('/');
+    let mut parts = p.split(SERVICE);
+    let mut out = escape(parts.next().unwrap_or(""));
+    for rest in parts {
+        let end = rest.find(|c: char| c.is_whitespace()).unwrap_or(rest.len());
+        let (path, after) = rest.split_at(end);
+        let href = escape(&format!("{base}{path}"));
+        out.push_str(&format!("<a href=\"{href}\">{href}</a>"));
+        out.push_str(&escape(after));
+    }
+    out.replace('\n', "<br>\n")
+}
+
 /// The HTML part: the text escaped, paragraphs on blank lines, line breaks kept.
 pub fn html_part(text: &str) -> String {
-    let escape = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
-            .replace('\'', "&#39;")
-    };
+    html_with_links(text, None)
+}
+
+/// The HTML part with the service's links made links, absolute when its address is known.
+pub fn html_with_links(text: &str, service: Option<&str>) -> String {
     let paragraphs: Vec<String> = text
         .split("\n\n")
         .filter(|p| !p.trim().is_empty())
-        .map(|p| format!("<p>{}</p>", escape(p.trim()).replace('\n', "<br>\n")))
+        .map(|p| format!("<p>{}</p>", html_paragraph(p.trim(), service)))
         .collect();
     format!(
         "<!DOCTYPE html><html lang=\"en\"><body style=\"font-family: arial, sans-serif\">{}</body></html>",
@@ -278,12 +364,18 @@ impl App {
             if !claimed {
                 continue;
             }
+            let service = mailer.service_url();
+            let calendar = match &m.calendar {
+                Some(reference) => self.calendar_for(&m.council_id, reference).await?,
+                None => None,
+            };
             let outgoing = Outgoing {
                 id: m.id.clone(),
                 to: m.recipient.clone(),
                 subject: m.subject.clone(),
-                html: html_part(&m.body),
-                text: m.body.clone(),
+                html: html_with_links(&m.body, service),
+                text: text_part(&m.body, service),
+                calendar,
             };
             match mailer.send(&outgoing).await {
                 Ok(()) => {
@@ -379,7 +471,7 @@ impl App {
             &to,
             &format!("Sign-off needed: {}, case {}", about.category, about.case_id),
             &format!(
-                "A referral to {} ({}) for case {} is waiting for the {}'s sign-off.\n\nOpen it in carepanel to sign it off or return it with comments: /referrals/{}",
+                "A referral to {} ({}) for case {} is waiting for the {}'s sign-off.\n\nOpen it in carepanel to sign it off or return it with comments: {{service}}/referrals/{}",
                 about.panel,
                 about.category,
                 about.case_id,

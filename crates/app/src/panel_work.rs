@@ -73,6 +73,7 @@ impl App {
                 .filter(meeting::Column::Id.eq(meeting_id))
                 .exec(&txn)
                 .await?;
+            self.tell_papers_circulated(&txn, &m, panel).await?;
             self.audit(
                 &txn,
                 actor,
@@ -151,6 +152,10 @@ impl App {
             }
             .insert(&txn)
             .await?;
+            if status == AttendanceStatus::Apologies {
+                self.ask_for_cover(&txn, &m, panel, person_id, role, notice.as_deref())
+                    .await?;
+            }
             self.audit(&txn, actor, "meeting.attendance", "meeting", meeting_id, json!({"person": person_id, "status": status.id(), "short_notice": notice.is_some()})).await?;
             txn.commit().await?;
             Ok(())

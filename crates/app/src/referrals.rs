@@ -532,7 +532,7 @@ impl App {
                 &about.author.into_iter().collect::<Vec<_>>(),
                 &format!("Referral returned: {}, case {}", about.category, about.case_id),
                 &format!(
-                    "Your referral to {} ({}) for case {} was returned by the {}.\n\nWhat needs to change:\n{}\n\nOpen it in carepanel: /referrals/{}",
+                    "Your referral to {} ({}) for case {} was returned by the {}.\n\nWhat needs to change:\n{}\n\nOpen it in carepanel: {{service}}/referrals/{}",
                     about.panel,
                     about.category,
                     about.case_id,

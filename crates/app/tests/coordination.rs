@@ -270,6 +270,10 @@ async fn mem_05_register_with_apologies_and_cover() {
             .await
             .unwrap();
         assert_eq!(notice, None);
+        // A cover request goes to the coordinator, not to the member who is away (MEM-04).
+        let cover = queued(&app, "cover-requested").await;
+        assert_eq!(recipients(&cover), vec!["ic@h.example"], "{backend:?}");
+        assert!(cover[0].body.contains("Bo Manager"), "{}", cover[0].body);
         // A member may not record for someone else.
         let other = app
             .record_register(
@@ -383,6 +387,31 @@ async fn pap_03_the_pack_after_circulation_and_pap_04_pre_meeting_notes() {
             AppError::Forbidden { .. }
         ));
         app.circulate_papers(&coordinator, &m.id).await.unwrap();
+        // The members are told, with the meeting's invitation; the links are absolute once
+        // the service's address is known.
+        let papers = queued(&app, "papers-circulated").await;
+        assert!(
+            recipients(&papers).contains(&"bm@h.example".to_string()),
+            "{backend:?}"
+        );
+        assert!(!recipients(&papers).contains(&"rw@h.example".to_string()));
+        let mailer = Collector::at("https://panels.example/");
+        app.deliver_due(&mailer, 100).await.unwrap();
+        let sent = mailer.sent.lock().unwrap().clone();
+        let to_member = sent
+            .iter()
+            .find(|o| o.to.contains("bm@h.example") && o.subject.contains("papers"))
+            .unwrap();
+        let link = format!("https://panels.example/meetings/{}/pack", m.id);
+        assert!(to_member.text.contains(&link), "{}", to_member.text);
+        assert!(
+            to_member.html.contains(&format!("<a href=\"{link}\">")),
+            "{}",
+            to_member.html
+        );
+        let invitation = to_member.calendar.as_deref().unwrap();
+        assert!(invitation.contains("METHOD:REQUEST"), "{invitation}");
+        assert!(invitation.contains(&format!("UID:meeting-{}@carepanel", m.id)));
         let pack = app.pack(&member, &m.id).await.unwrap();
         assert_eq!(pack.items.len(), 1, "{backend:?}");
         let item = &pack.items[0];

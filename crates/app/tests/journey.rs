@@ -245,9 +245,43 @@ async fn bexley_journey_on_both_backends() {
             matches!(not_chair, AppError::Forbidden { .. }),
             "{not_chair}"
         );
-        app.record_decision(&b.chair, &item.id, &input)
+        let fo = app
+            .create_person(
+                "bexley",
+                None,
+                "Fin Officer",
+                "fo@bexley.example",
+                &[("finance-officer", None)],
+            )
             .await
             .unwrap();
+        let decision_id = app
+            .record_decision(&b.chair, &item.id, &input)
+            .await
+            .unwrap();
+        // The presenter is told the outcome, and finance the approval, as Bexley's policy
+        // says (DEC-12, REC-03); the child's name stays out of email.
+        let told = queued(app, "decision-recorded").await;
+        assert_eq!(recipients(&told), vec!["sw@bexley.example"], "{backend:?}");
+        assert!(
+            told[0]
+                .body
+                .contains(&format!("{{service}}/decisions/{decision_id}"))
+        );
+        let approved = queued(app, "resources-approved").await;
+        assert_eq!(recipients(&approved), vec!["fo@bexley.example"]);
+        assert!(
+            approved[0].body.contains("Weekly total £270.83"),
+            "{}",
+            approved[0].body
+        );
+        for m in told.iter().chain(&approved) {
+            assert!(
+                m.body.contains("LL-100234") && !m.body.contains("Child Alpha"),
+                "{}",
+                m.body
+            );
+        }
         let again = app
             .record_decision(&b.chair, &item.id, &input)
             .await
@@ -269,16 +303,6 @@ async fn bexley_journey_on_both_backends() {
 
         // The finance officer's running log (FIN-02): the commitment under its meeting, signed
         // off by the Deputy Director and by no one else.
-        let fo = app
-            .create_person(
-                "bexley",
-                None,
-                "Fin Officer",
-                "fo@bexley.example",
-                &[("finance-officer", None)],
-            )
-            .await
-            .unwrap();
         let december = Period::parse("2026-12", d("2026-12-03")).unwrap();
         let log = app.finance_log(&fo, "bexley-rcp", december).await.unwrap();
         let c = commitment::Entity::find()
@@ -376,6 +400,30 @@ async fn bexley_journey_on_both_backends() {
 
         let verified = carepanel_store::audit::verify(&app.db).await.unwrap();
         assert!(verified.events >= 10, "{backend:?} {verified:?}");
+
+        // Reminders (REV-06, REV-08): none while the review is far off; one to the presenter a
+        // fortnight before it is due, once however often the job runs; once it has passed
+        // unheld, one to the presenter and the panel's administrators.
+        let none = app.send_review_reminders().await.unwrap();
+        assert_eq!((none.due, none.missed), (0, 0));
+        w.clock.set(london_to_utc(t("2027-02-12T08:00")));
+        let due = app.send_review_reminders().await.unwrap();
+        assert_eq!((due.due, due.missed), (1, 0), "{backend:?}");
+        assert_eq!(app.send_review_reminders().await.unwrap().due, 0);
+        let due = queued(app, "review-due").await;
+        assert_eq!(recipients(&due), vec!["sw@bexley.example"]);
+        assert!(
+            due[0].subject.contains("25 February 2027"),
+            "{}",
+            due[0].subject
+        );
+        w.clock.set(london_to_utc(t("2027-02-26T08:00")));
+        let missed = app.send_review_reminders().await.unwrap();
+        assert!(missed.missed >= 1, "{backend:?} {missed:?}");
+        assert_eq!(app.send_review_reminders().await.unwrap().missed, 0);
+        let missed = queued(app, "review-missed").await;
+        assert!(recipients(&missed).contains(&"sw@bexley.example".to_string()));
+        assert!(missed[0].body.contains("REV-08"));
         w.db.drop_schema().await;
     }
 }

@@ -102,6 +102,15 @@ async fn emg_06_portsmouth_urgent_decision_authority_ratification_and_expiry() {
         );
         assert!(err.to_string().contains("Head of Service"), "{err}");
         let id = app.take_interim(&sl, &input(100_000)).await.unwrap();
+        // The panel's chairs and administrator are told it awaits ratification (DEC-09).
+        let told = queued(&app, "interim-awaiting-ratification").await;
+        assert!(!told.is_empty(), "{backend:?}");
+        assert!(
+            told[0].body.contains(&format!("{{service}}/interim/{id}")),
+            "{}",
+            told[0].body
+        );
+        assert!(told[0].body.contains("M-778812") && !told[0].body.contains("Child Beta"));
         let i = interim_decision::Entity::find_by_id(id.clone())
             .one(&app.db)
             .await

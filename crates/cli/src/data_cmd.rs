@@ -230,6 +230,10 @@ pub struct ServeDemo {
     /// The address messages come from, for example "Resource panels <panels@council.gov.uk>".
     #[arg(long)]
     pub mail_from: Option<String>,
+    /// The service's address as people reach it, for example https://panels.council.gov.uk:
+    /// links in messages start with it. Without it they are relative to the service.
+    #[arg(long)]
+    pub service_url: Option<String>,
 }
 
 pub fn serve_cmd(loaded: Loaded, db: &DbArg, bind: &str, opts: &ServeDemo) -> Result<ExitCode> {
@@ -273,10 +277,23 @@ pub fn serve_cmd(loaded: Loaded, db: &DbArg, bind: &str, opts: &ServeDemo) -> Re
             let from = opts.mail_from.as_deref().ok_or_else(|| {
                 crate::bad("--mail-from: give the address messages come from, for example \"Resource panels <panels@council.gov.uk>\"")
             })?;
-            let mailer = carepanel_mail::SmtpMailer::new(relay, from).map_err(|e| crate::bad(format!("--smtp: {e}")))?;
+            let mut mailer = carepanel_mail::SmtpMailer::new(relay, from).map_err(|e| crate::bad(format!("--smtp: {e}")))?;
+            if let Some(url) = &opts.service_url {
+                mailer = mailer.with_service_url(url).map_err(|e| crate::bad(format!("--service-url: {e}")))?;
+            }
             let sender = app.clone();
             tokio::spawn(async move {
+                let mut last_reminders: Option<std::time::Instant> = None;
                 loop {
+                    // Reminders of reviews due and missed: queued once per review, checked hourly.
+                    if last_reminders.is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(3600)) {
+                        match sender.send_review_reminders().await {
+                            Ok(r) if r.due + r.missed > 0 => println!("reminders: {} reviews due, {} missed", r.due, r.missed),
+                            Ok(_) => {}
+                            Err(e) => eprintln!("reminders: {e}"),
+                        }
+                        last_reminders = Some(std::time::Instant::now());
+                    }
                     match sender.deliver_due(&mailer, 50).await {
                         Ok(r) if r.sent + r.failed > 0 => println!("mail: {} sent, {} to try again later", r.sent, r.failed),
                         Ok(_) => {}

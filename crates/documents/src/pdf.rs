@@ -198,6 +198,12 @@ pub fn minutes_pdf(doc: &MinutesDoc, made: NaiveDateTime) -> Result<Vec<u8>, Pdf
     typeset("/minutes.typ", MINUTES, doc, made)
 }
 
+/// Forgets every layout typst has memoised, so the next document is typeset from nothing
+/// (for benchmarks; a server keeps the cache, bounded by the eviction after each document).
+pub fn forget_cached_layouts() {
+    typst::comemo::evict(0);
+}
+
 /// The fonts and standard library, loaded once.
 struct Toolkit {
     library: LazyHash<Library>,

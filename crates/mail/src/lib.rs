@@ -2,7 +2,8 @@
 //! id as the Message-ID so a repeat after a lost acknowledgement can be recognised.
 
 use carepanel_app::outbox::{Mailer, Outgoing};
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 /// An SMTP relay: `smtp://host:port` (plain, for a relay on the same network),
@@ -11,6 +12,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 pub struct SmtpMailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
+    service: Option<String>,
 }
 
 impl SmtpMailer {
@@ -22,11 +24,42 @@ impl SmtpMailer {
         let from = from
             .parse::<Mailbox>()
             .map_err(|e| format!("the sender address {from:?} is not usable: {e}"))?;
-        Ok(SmtpMailer { transport, from })
+        Ok(SmtpMailer {
+            transport,
+            from,
+            service: None,
+        })
+    }
+
+    /// The service's address (`https://panels.council.gov.uk`), which makes the links in
+    /// messages absolute.
+    pub fn with_service_url(mut self, url: &str) -> Result<Self, String> {
+        let url = url.trim().trim_end_matches('/');
+        if !(url.starts_with("https://") || url.starts_with("http://"))
+            || url.contains(char::is_whitespace)
+        {
+            return Err(format!(
+                "the service address {url:?} is not an http(s) address such as https://panels.council.gov.uk"
+            ));
+        }
+        self.service = Some(url.to_string());
+        Ok(self)
     }
 }
 
+/// The METHOD of an iCalendar text (REQUEST or CANCEL), for its Content-Type.
+fn method_of(calendar: &str) -> &str {
+    calendar
+        .lines()
+        .find_map(|l| l.strip_prefix("METHOD:"))
+        .map_or("REQUEST", str::trim)
+}
+
 impl Mailer for SmtpMailer {
+    fn service_url(&self) -> Option<&str> {
+        self.service.as_deref()
+    }
+
     async fn send(&self, message: &Outgoing) -> Result<(), String> {
         let to: Mailbox = message
             .to
@@ -38,10 +71,7 @@ impl Mailer for SmtpMailer {
             .to(to)
             .subject(message.subject.clone())
             .message_id(Some(format!("<{}@{domain}>", message.id)))
-            .multipart(MultiPart::alternative_plain_html(
-                message.text.clone(),
-                message.html.clone(),
-            ))
+            .multipart(body(message)?)
             .map_err(|e| format!("the message could not be built: {e}"))?;
         self.transport
             .send(email)
@@ -49,4 +79,21 @@ impl Mailer for SmtpMailer {
             .map(|_| ())
             .map_err(|e| format!("the SMTP relay did not take the message: {e}"))
     }
+}
+
+/// Plain text with its HTML alternative; with an invitation, that pair and the invitation as
+/// an attachment (text/calendar with its METHOD, as calendar clients expect).
+fn body(message: &Outgoing) -> Result<MultiPart, String> {
+    let text = MultiPart::alternative_plain_html(message.text.clone(), message.html.clone());
+    let Some(calendar) = &message.calendar else {
+        return Ok(text);
+    };
+    let content_type = ContentType::parse(&format!(
+        "text/calendar; charset=utf-8; method={}",
+        method_of(calendar)
+    ))
+    .map_err(|e| format!("the invitation's content type: {e}"))?;
+    Ok(MultiPart::mixed().multipart(text).singlepart(
+        Attachment::new("invitation.ics".to_string()).body(calendar.clone(), content_type),
+    ))
 }

@@ -1,6 +1,7 @@
 //! Delivery to a real SMTP server run locally (aiosmtpd, writing a maildir): while it is down
 //! the message waits with the error; when it is back the message arrives once, as plain text
-//! with an HTML alternative and the outbox row's id as its Message-ID.
+//! with an HTML alternative, the presenter's slot invitation attached, links starting with the
+//! service's address, and the outbox row's id as its Message-ID.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../../app/tests/common/mod.rs"]
@@ -94,6 +95,8 @@ async fn a_message_waits_while_the_server_is_down_and_arrives_once_when_it_is_ba
         &format!("smtp://127.0.0.1:{port}"),
         "Resource panels <panels@hertfordshire.example>",
     )
+    .unwrap()
+    .with_service_url("https://panels.hertfordshire.example/")
     .unwrap();
 
     // Down: nothing listens on the port.
@@ -126,13 +129,26 @@ async fn a_message_waits_while_the_server_is_down_and_arrives_once_when_it_is_ba
         "To: \"Rowan Worker\" <rw@h.example>",
         "From: \"Resource panels\" <panels@hertfordshire.example>",
         &format!("Message-ID: <{}@hertfordshire.example>", row.id),
+        "multipart/mixed",
         "multipart/alternative",
         "text/plain",
         "text/html",
+        // The presenter's slot, attached as calendar clients expect.
+        "text/calendar; charset=utf-8; method=REQUEST",
+        "filename=\"invitation.ics\"",
     ] {
         assert!(m.contains(want), "{want} not in\n{m}");
     }
+    assert_eq!(row.kind, "referral-listed");
     assert!(m.contains("LCS-S1"), "{m}");
+    // Links start with the service's address (quoted-printable soft breaks joined).
+    let joined = m.replace("=\r\n", "").replace("=\n", "");
+    assert!(
+        joined.contains(&format!(
+            "https://panels.hertfordshire.example/referrals/{id}"
+        )),
+        "{m}"
+    );
     let row = outbox::Entity::find().one(&app.db).await.unwrap().unwrap();
     assert!(row.sent_at.is_some());
     let _ = std::fs::remove_dir_all(&dir);

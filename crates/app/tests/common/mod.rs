@@ -91,3 +91,58 @@ pub async fn ew_draft(app: &App, sw: &carepanel_app::Actor, case_id: &str) -> St
     .await
     .unwrap()
 }
+
+/// The messages queued of one kind, oldest first.
+pub async fn queued(app: &App, kind: &str) -> Vec<carepanel_store::entity::outbox::Model> {
+    use carepanel_store::entity::outbox;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    outbox::Entity::find()
+        .filter(outbox::Column::Kind.eq(kind))
+        .order_by_asc(outbox::Column::CreatedAt)
+        .all(&app.db)
+        .await
+        .unwrap()
+}
+
+/// The addresses a set of messages went to.
+pub fn recipients(messages: &[carepanel_store::entity::outbox::Model]) -> Vec<String> {
+    let mut to: Vec<String> = messages
+        .iter()
+        .map(|m| {
+            m.recipient
+                .rsplit('<')
+                .next()
+                .unwrap_or("")
+                .trim_end_matches('>')
+                .to_string()
+        })
+        .collect();
+    to.sort();
+    to
+}
+
+/// A mail transport that keeps what it is given, for a service at `service`.
+pub struct Collector {
+    pub service: Option<String>,
+    pub sent: std::sync::Mutex<Vec<carepanel_app::outbox::Outgoing>>,
+}
+
+impl Collector {
+    pub fn at(service: &str) -> Self {
+        Collector {
+            service: Some(service.to_string()),
+            sent: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+}
+
+impl carepanel_app::outbox::Mailer for Collector {
+    fn service_url(&self) -> Option<&str> {
+        self.service.as_deref()
+    }
+
+    async fn send(&self, message: &carepanel_app::outbox::Outgoing) -> Result<(), String> {
+        self.sent.lock().unwrap().push(message.clone());
+        Ok(())
+    }
+}

@@ -18,6 +18,10 @@ pub struct Model {
     pub attempts: i32,
     pub last_error: Option<String>,
     pub lease_until: Option<DateTimeUtc>,
+    /// Makes the message one of a kind: a second with the same key is not queued.
+    pub dedupe_key: Option<String>,
+    /// The invitation to attach when sending: `meeting:ID` or `slot:ITEM`.
+    pub calendar: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -4,6 +4,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_initial;
 mod m20261126_000001_member_note;
+mod m20261127_000001_outbox_extras;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_initial::Migration),
             Box::new(m20261126_000001_member_note::Migration),
+            Box::new(m20261127_000001_outbox_extras::Migration),
         ]
     }
 }
