@@ -257,6 +257,37 @@ test('Devon\'s council administrator adds an account, and reads the policy and t
   await context.close();
 });
 
+test('A finance officer makes an API token, reads the finance log through the API, and revokes it', async () => {
+  const page = await signIn(b, 'finance-officer@bexley.example');
+  await visit(page, '/account/tokens');
+  // Nothing chosen: both problems named, what was typed kept.
+  await page.fill('#name', 'Finance system');
+  await page.fill('#days', '900');
+  await submit(page, '#make-token');
+  const summary = await page.textContent('.govuk-error-summary');
+  assert.match(summary, /at least one of/);
+  assert.match(summary, /1 to 365 days/);
+  assert.equal(await page.inputValue('#name'), 'Finance system');
+  await page.check('input[name=scopes][value="finance:read"]');
+  await page.fill('#days', '30');
+  await submit(page, '#make-token');
+  const secret = (await page.textContent('#token-secret')).trim();
+  assert.match(secret, /^cp_[0-9a-f]{64}$/);
+  const call = (path) => fetch(`${BASE}${path}`, { headers: { Authorization: `Bearer ${secret}` } });
+  const log = await call('/api/v1/finance-log?panel=bexley-rcp&period=fy');
+  assert.equal(log.status, 200);
+  assert.equal((await log.json()).panel_id, 'bexley-rcp');
+  // The token carries only its scope.
+  const referrals = await call('/api/v1/referrals');
+  assert.equal(referrals.status, 403);
+  assert.equal(referrals.headers.get('content-type'), 'application/problem+json');
+  await visit(page, '/account/tokens');
+  await submit(page, 'form[action$="/revoke"] button');
+  assert.match(await page.textContent('main table'), /Revoked/);
+  assert.equal((await call('/api/v1/me')).status, 401);
+  await page.context().close();
+});
+
 test('Portsmouth, by keyboard alone: a chair\'s action over the Service Leader\'s limit is refused', async () => {
   const context = await b.newContext();
   const page = await context.newPage();

@@ -12,6 +12,7 @@ pub mod error;
 pub mod exports;
 pub mod finance;
 pub mod invitations;
+pub mod listing;
 pub mod meetings;
 pub mod minutes;
 pub mod notices;
@@ -20,6 +21,7 @@ pub mod pack;
 pub mod panel_work;
 pub mod referrals;
 pub mod setup;
+pub mod tokens;
 pub mod views;
 
 pub use error::AppError;

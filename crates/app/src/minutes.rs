@@ -1,5 +1,6 @@
 //! The minutes of a meeting, produced from what was recorded at it: the register, the
 //! interests declared, and each item with its decision and actions (REC-01, MEM-05, MEM-06).
+//! They are confidential: every view is logged (SEC-02).
 
 use crate::coordination::Register;
 use crate::views::DecisionView;
@@ -40,7 +41,7 @@ pub struct Minutes {
 
 impl App {
     /// The minutes of a meeting, for the people who may read its register: the panel's
-    /// members, chairs and administrators.
+    /// members, chairs and administrators. The view is logged.
     pub async fn minutes(&self, actor: &Actor, meeting_id: &str) -> Result<Minutes, AppError> {
         let register = self.attendance_register(actor, meeting_id).await?;
         let m = &register.meeting;
@@ -116,6 +117,18 @@ impl App {
                 }
             })
             .collect();
+        // Minutes are confidential: every view is logged (SEC-02).
+        let txn = self.begin().await?;
+        self.audit(
+            &txn,
+            actor,
+            "minutes.read",
+            "meeting",
+            &m.id,
+            serde_json::json!({"items": minuted.len()}),
+        )
+        .await?;
+        txn.commit().await?;
         Ok(Minutes {
             panel_name: panel.name.clone(),
             register,

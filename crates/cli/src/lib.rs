@@ -5,6 +5,7 @@ mod context;
 mod data_cmd;
 mod documents_cmd;
 mod policy_cmd;
+mod tokens_cmd;
 mod whatif_cmd;
 
 use anyhow::{Context, Result};
@@ -59,6 +60,9 @@ enum Command {
     /// Documents as PDF: the panel pack, a decision sheet, the minutes.
     #[command(subcommand)]
     Documents(documents_cmd::Documents),
+    /// API tokens: make, list and revoke a person's tokens.
+    #[command(subcommand)]
+    Tokens(tokens_cmd::Tokens),
     /// The audit trail.
     #[command(subcommand)]
     Audit(data_cmd::Audit),
@@ -136,6 +140,10 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Documents(cmd) => {
             let loaded = context::load(cli.policies, cli.bank_holidays)?;
             documents_cmd::run(loaded, cmd)
+        }
+        Command::Tokens(cmd) => {
+            let loaded = context::load(cli.policies, cli.bank_holidays)?;
+            tokens_cmd::run(loaded, cmd)
         }
         Command::Audit(cmd) => data_cmd::audit_cmd(cmd),
         Command::Backup { db, to } => data_cmd::backup_cmd(&db, &to),

@@ -51,6 +51,7 @@ macro_rules! tables {
             interim_decision,
             outbox,
             session,
+            api_token,
             audit_event
         )
     };

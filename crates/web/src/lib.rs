@@ -3,6 +3,7 @@
 //! signs people in, carries their session and CSRF token, and renders.
 
 pub mod admin_pages;
+pub mod api;
 pub mod auth;
 pub mod components;
 pub mod decision_pages;
@@ -11,6 +12,7 @@ pub mod finance_pages;
 pub mod input;
 pub mod meeting_pages;
 pub mod referral_pages;
+pub mod token_pages;
 
 use auth::{LOGIN_CSRF_COOKIE, SESSION_COOKIE};
 use axum::Router;
@@ -67,6 +69,7 @@ pub fn templates() -> Environment<'static> {
         ("cancel.html", include_str!("../templates/cancel.html")),
         ("finance.html", include_str!("../templates/finance.html")),
         ("messages.html", include_str!("../templates/messages.html")),
+        ("tokens.html", include_str!("../templates/tokens.html")),
         (
             "admin_people.html",
             include_str!("../templates/admin_people.html"),
@@ -263,6 +266,13 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<WebState>)> {
         ),
         ("GET", "/admin/policy", get(admin_pages::policy_page)),
         ("GET", "/messages", get(admin_pages::messages_page)),
+        ("GET", "/account/tokens", get(token_pages::tokens_page)),
+        ("POST", "/account/tokens", post(token_pages::create_token)),
+        (
+            "POST",
+            "/account/tokens/{id}/revoke",
+            post(token_pages::revoke_token),
+        ),
         (
             "GET",
             "/admin/bank-holidays",
@@ -278,11 +288,18 @@ pub fn router(state: WebState) -> Router {
     for (_, path, handler) in routes() {
         router = router.route(path, handler);
     }
+    let (api, _) = api::api();
     router
+        .merge(api)
+        .route("/api/openapi.json", get(api::openapi_document))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             plain_rejections,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            api::problems_for_rejections,
         ))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)
@@ -292,6 +309,9 @@ pub fn router(state: WebState) -> Router {
 /// as a form, an upload over the limit, the wrong method) comes back as plain text; people get
 /// the same GOV.UK error page as for every other refusal, with the status kept.
 async fn plain_rejections(State(state): State<WebState>, req: Request, next: Next) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        return next.run(req).await;
+    }
     let res = next.run(req).await;
     let status = res.status();
     let plain = res

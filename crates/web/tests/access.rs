@@ -34,6 +34,8 @@ struct World {
     decision: String,
     interim: String,
     person: String,
+    /// An API token of the author's.
+    api_token: String,
     tokens: BTreeMap<&'static str, (String, String)>,
 }
 
@@ -231,6 +233,16 @@ async fn world() -> World {
         };
         tokens.insert(who, (s.token, s.csrf));
     }
+    let api_token = app
+        .create_api_token(
+            &actors["author"],
+            "Case system",
+            &["referrals:read".to_string()],
+            30,
+        )
+        .await
+        .unwrap()
+        .id;
     World {
         _db: db,
         state: WebState {
@@ -245,6 +257,7 @@ async fn world() -> World {
         decision,
         interim,
         person,
+        api_token,
         tokens,
     }
 }
@@ -270,6 +283,7 @@ async fn request(w: &World, method: &str, path: &str, who: &str) -> (StatusCode,
         .replace("{decision}", &w.decision)
         .replace("{interim}", &w.interim)
         .replace("{person}", &w.person)
+        .replace("{token}", &w.api_token)
         .replace("{export}", "decisions.csv?panel=bexley-rcp&period=fy");
     let mut b = Request::builder().method(method).uri(uri);
     let mut body = String::new();
@@ -320,6 +334,7 @@ async fn r4_every_route_for_every_person_matches_the_access_table() {
                 "{decision}",
                 "{interim}",
                 "{person}",
+                "{token}",
                 "{export}",
             ]
             .iter()

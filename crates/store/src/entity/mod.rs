@@ -2,6 +2,7 @@
 
 pub mod action;
 pub mod agenda_item;
+pub mod api_token;
 pub mod attachment;
 pub mod attendance;
 pub mod audit_event;

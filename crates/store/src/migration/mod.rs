@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 mod m20261125_000001_initial;
 mod m20261126_000001_member_note;
 mod m20261127_000001_outbox_extras;
+mod m20261128_000001_api_token;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_initial::Migration),
             Box::new(m20261126_000001_member_note::Migration),
             Box::new(m20261127_000001_outbox_extras::Migration),
+            Box::new(m20261128_000001_api_token::Migration),
         ]
     }
 }
