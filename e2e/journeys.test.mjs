@@ -2,6 +2,10 @@
 // on 25 November 2026 and moves on to the day of each meeting as the journeys need it.
 
 import { test, before, after } from 'node:test';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startIdp, CLIENT_ID, CLIENT_SECRET } from './idp.mjs';
 import assert from 'node:assert/strict';
 import {
   Server, browser, signIn, visit, submit, fillDate, answerForm, addDays, listedFor,
@@ -10,7 +14,24 @@ import {
 
 const T0 = '2026-11-25T09:00:00Z';
 const TODAY = '2026-11-25';
-const server = new Server();
+// Bexley's staff may also sign in through their council's identity provider (a real OpenID
+// Connect provider run here); its app role CarePanel.FinanceReader gives the finance role.
+const IDP_PORT = Number(new URL(BASE).port) + 10;
+const ssoDir = mkdtempSync(join(tmpdir(), 'carepanel-sso-'));
+const ssoFile = join(ssoDir, 'sso.toml');
+writeFileSync(ssoFile, `[[provider]]
+council = "bexley"
+label = "Bexley staff sign-in"
+issuer = "http://127.0.0.1:${IDP_PORT}"
+client_id = "${CLIENT_ID}"
+client_secret = "${CLIENT_SECRET}"
+redirect_url = "${BASE}/sign-in/sso/bexley/callback"
+roles_claim = "roles"
+[provider.roles]
+"CarePanel.FinanceReader" = [{ role = "finance-officer" }]
+`);
+let stopIdp;
+const server = new Server(['--sso', ssoFile]);
 let b;
 const state = {};
 
@@ -22,6 +43,7 @@ function minutesAfter(localIso, minutes) {
 }
 
 before(async () => {
+  stopIdp = await startIdp(IDP_PORT, `${BASE}/sign-in/sso/bexley/callback`);
   await server.start(T0);
   b = await browser();
 });
@@ -29,6 +51,8 @@ before(async () => {
 after(async () => {
   await b?.close();
   await server.stop();
+  await stopIdp?.();
+  rmSync(ssoDir, { recursive: true, force: true });
   console.log(`accessibility: ${accessibility.pages} pages checked, ${accessibility.violations.length} violations`);
 });
 
@@ -286,6 +310,39 @@ test('A finance officer makes an API token, reads the finance log through the AP
   assert.match(await page.textContent('main table'), /Revoked/);
   assert.equal((await call('/api/v1/me')).status, 401);
   await page.context().close();
+});
+
+test('Bexley staff sign in through their identity provider; its role claims give carepanel roles', async () => {
+  const context = await b.newContext();
+  const page = await context.newPage();
+  await visit(page, '/sign-in');
+  await page.click('#sso-providers a');
+  // The provider's own sign-in and consent pages (not carepanel's, so not checked with axe).
+  await page.waitForSelector('input[name=login]');
+  await page.fill('input[name=login]', 'bexley-tm');
+  await page.fill('input[name=password]', 'any password');
+  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  await Promise.all([page.waitForURL(`${BASE}/**`), page.click('button[type=submit]')]);
+  assert.match(page.url(), /\/referrals$/);
+  await checkPage(page);
+  assert.match(await page.textContent('.carepanel-account'), /Team Manager|team manager|Bexley/i);
+  // The app role gave the finance role: the finance log is in the menu and opens.
+  await visit(page, '/finance');
+  assert.match(await page.textContent('h1'), /Finance log/);
+  await context.close();
+
+  // Someone the provider knows but carepanel does not is refused, with the reason.
+  const other = await (await b.newContext()).newPage();
+  await visit(other, '/sign-in');
+  await other.click('#sso-providers a');
+  await other.waitForSelector('input[name=login]');
+  await other.fill('input[name=login]', 'stranger');
+  await other.fill('input[name=password]', 'any password');
+  await Promise.all([other.waitForNavigation(), other.click('button[type=submit]')]);
+  await Promise.all([other.waitForURL(`${BASE}/**`), other.click('button[type=submit]')]);
+  assert.match(await other.textContent('#sso-error'), /No carepanel account .* stranger@bexley\.example/);
+  await checkPage(other);
+  await other.context().close();
 });
 
 test('Portsmouth, by keyboard alone: a chair\'s action over the Service Leader\'s limit is refused', async () => {

@@ -16,7 +16,9 @@ export const BASE = `http://127.0.0.1:${PORT}`;
 
 /** The server, restarted with a later clock when a journey moves to the day of a meeting. */
 export class Server {
-  constructor() {
+  /** `extra` are further arguments to `serve`, kept across restarts. */
+  constructor(extra = []) {
+    this.extra = extra;
     assert.ok(BIN, 'CAREPANEL_BIN must name the carepanel binary');
     assert.ok(DATABASE, 'CAREPANEL_E2E_DATABASE must name an empty database');
     this.proc = null;
@@ -27,7 +29,7 @@ export class Server {
     await this.stop();
     this.clock = clock;
     const args = ['serve', '--database', DATABASE, '--demo', '--demo-weeks', '2',
-      '--bind', `127.0.0.1:${PORT}`, '--clock', clock];
+      '--bind', `127.0.0.1:${PORT}`, '--clock', clock, ...this.extra];
     // From the repository root, where the policies and the bank holidays are.
     const root = new URL('..', import.meta.url).pathname;
     const proc = spawn(BIN, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -21,6 +21,7 @@ pub mod pack;
 pub mod panel_work;
 pub mod referrals;
 pub mod setup;
+pub mod sso;
 pub mod tokens;
 pub mod views;
 

@@ -234,6 +234,10 @@ pub struct ServeDemo {
     /// links in messages start with it. Without it they are relative to the service.
     #[arg(long)]
     pub service_url: Option<String>,
+    /// Single sign-on: a TOML file with one [[provider]] per council (OpenID Connect; see
+    /// docs/OPERATIONS.md). Local accounts keep working beside it.
+    #[arg(long)]
+    pub sso: Option<std::path::PathBuf>,
 }
 
 pub fn serve_cmd(loaded: Loaded, db: &DbArg, bind: &str, opts: &ServeDemo) -> Result<ExitCode> {
@@ -304,12 +308,28 @@ pub fn serve_cmd(loaded: Loaded, db: &DbArg, bind: &str, opts: &ServeDemo) -> Re
             });
             println!("Sending messages through {} as {from}", redact(relay));
         }
+        let sso = match &opts.sso {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).with_context(|| format!("--sso: cannot read {}", path.display()))?;
+                let settings = carepanel_sso::Settings::parse(&text).map_err(|e| crate::bad(format!("--sso {}: {e}", path.display())))?;
+                for p in &settings.providers {
+                    let grants: Vec<(String, Option<String>)> = p.roles.values().flatten().map(|g| (g.role.clone(), g.panel.clone())).collect();
+                    let problems = app.check_sso_roles(&p.council, &grants);
+                    if !problems.is_empty() {
+                        return Err(crate::bad(format!("--sso {}: provider for {}: {}", path.display(), p.council, problems.join("; "))).into());
+                    }
+                    println!("Single sign-on for {} through {}", p.council, p.issuer);
+                }
+                carepanel_sso::Registry::new(settings)
+            }
+            None => carepanel_sso::Registry::default(),
+        };
         let demo = if demo_default {
             Some(carepanel_web::Demo { accounts: carepanel_web::demo_accounts(&app).await?, password: DEMO_PASSWORD.to_string() })
         } else {
             None
         };
-        let state = carepanel_web::WebState { app, templates: Arc::new(carepanel_web::templates()), demo };
+        let state = carepanel_web::WebState { app, templates: Arc::new(carepanel_web::templates()), demo, sso: Arc::new(sso) };
         println!("carepanel is serving http://{bind}/");
         if demo_default {
             println!("Sign in with any demonstration account listed on the start page, password {DEMO_PASSWORD}");

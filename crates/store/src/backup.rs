@@ -52,6 +52,7 @@ macro_rules! tables {
             outbox,
             session,
             api_token,
+            sso_identity,
             audit_event
         )
     };

@@ -129,13 +129,19 @@ pub async fn sign_in(
         .filter(person::Column::Id.eq(p.id.clone()))
         .exec(&app.db)
         .await?;
+    Ok(Ok(open_session(app, &p.id).await?))
+}
+
+/// A new session for a person who has proved who they are (by password or single sign-on).
+pub async fn open_session(app: &App, person_id: &str) -> Result<NewSession, AppError> {
+    let now = app.now();
     let new = NewSession {
         token: token(),
         csrf: token(),
     };
     session::ActiveModel {
         id: Set(session_key(&new.token)),
-        person_id: Set(p.id.clone()),
+        person_id: Set(person_id.to_string()),
         csrf_token: Set(new.csrf.clone()),
         created_at: Set(now),
         last_seen_at: Set(now),
@@ -143,7 +149,7 @@ pub async fn sign_in(
     }
     .insert(&app.db)
     .await?;
-    Ok(Ok(new))
+    Ok(new)
 }
 
 /// The person behind a session token, if the session is live; touches it for the idle timeout.

@@ -12,6 +12,7 @@ pub mod finance_pages;
 pub mod input;
 pub mod meeting_pages;
 pub mod referral_pages;
+pub mod sso_pages;
 pub mod token_pages;
 
 use auth::{LOGIN_CSRF_COOKIE, SESSION_COOKIE};
@@ -35,6 +36,8 @@ pub struct WebState {
     pub templates: Arc<Environment<'static>>,
     /// Demo mode: the accounts and password shown on the start page.
     pub demo: Option<Demo>,
+    /// The councils' identity providers for single sign-on (none configured by default).
+    pub sso: Arc<carepanel_sso::Registry>,
 }
 
 #[derive(Clone, Debug)]
@@ -265,6 +268,12 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<WebState>)> {
             post(admin_pages::account),
         ),
         ("GET", "/admin/policy", get(admin_pages::policy_page)),
+        ("GET", "/sign-in/sso/{id}", get(sso_pages::start)),
+        (
+            "GET",
+            "/sign-in/sso/{id}/callback",
+            get(sso_pages::callback),
+        ),
         ("GET", "/messages", get(admin_pages::messages_page)),
         ("GET", "/account/tokens", get(token_pages::tokens_page)),
         ("POST", "/account/tokens", post(token_pages::create_token)),
@@ -519,12 +528,12 @@ async fn start(State(state): State<WebState>, headers: HeaderMap) -> Response {
     )
 }
 
-async fn sign_in_page(State(state): State<WebState>) -> Response {
+pub(crate) async fn sign_in_page(State(state): State<WebState>) -> Response {
     let login_csrf = auth::token();
     let mut res = render(
         &state,
         "sign_in.html",
-        context! { title => "Sign in", login_csrf, email => "" },
+        context! { title => "Sign in", login_csrf, email => "", sso => state.sso.councils() },
     );
     res.headers_mut().append(
         header::SET_COOKIE,
@@ -587,7 +596,7 @@ async fn sign_in(
             let mut res = render(
                 &state,
                 "sign_in.html",
-                context! { title => "Sign in", login_csrf, email, errors },
+                context! { title => "Sign in", login_csrf, email, errors, sso => state.sso.councils() },
             );
             *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             res.headers_mut().append(

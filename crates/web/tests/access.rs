@@ -249,6 +249,7 @@ async fn world() -> World {
             app,
             templates: Arc::new(templates()),
             demo: None,
+            sso: Default::default(),
         },
         referral,
         meeting,
@@ -267,6 +268,7 @@ fn outcome(status: StatusCode, location: Option<&str>) -> &'static str {
         (200, _) => "ok",
         (303, Some("/sign-in")) => "sign-in",
         (303, _) => "done",
+        (400, _) => "bad-request",
         (403, _) => "forbidden",
         (404, _) => "not-found",
         (422, _) => "invalid",
@@ -284,6 +286,7 @@ async fn request(w: &World, method: &str, path: &str, who: &str) -> (StatusCode,
         .replace("{interim}", &w.interim)
         .replace("{person}", &w.person)
         .replace("{token}", &w.api_token)
+        .replace("{council}", "bexley")
         .replace("{export}", "decisions.csv?panel=bexley-rcp&period=fy");
     let mut b = Request::builder().method(method).uri(uri);
     let mut body = String::new();
@@ -335,6 +338,7 @@ async fn r4_every_route_for_every_person_matches_the_access_table() {
                 "{interim}",
                 "{person}",
                 "{token}",
+                "{council}",
                 "{export}",
             ]
             .iter()

@@ -121,6 +121,7 @@ async fn the_administrator_manages_accounts_roles_and_sees_policy_and_calendar()
         app,
         templates: Arc::new(templates()),
         demo: None,
+        sso: Default::default(),
     };
     let s = session(&state, "admin%40bexley.example", "admin+password+1")
         .await

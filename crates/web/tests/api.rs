@@ -102,6 +102,7 @@ async fn seeded(backend: Backend) -> (TestDb, WebState) {
         app,
         templates: Arc::new(templates()),
         demo: None,
+        sso: Default::default(),
     };
     (t, state)
 }

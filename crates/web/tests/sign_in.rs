@@ -46,6 +46,7 @@ async fn site() -> Site {
             app,
             templates: Arc::new(templates()),
             demo: None,
+            sso: Default::default(),
         },
         clock,
         person: sw.person_id,

@@ -22,4 +22,6 @@ pub mod referral_version;
 pub mod review;
 pub mod session;
 pub mod sign_off;
+pub mod sso_identity;
+pub mod sso_login;
 pub mod team;

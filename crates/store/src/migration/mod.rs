@@ -6,6 +6,7 @@ mod m20261125_000001_initial;
 mod m20261126_000001_member_note;
 mod m20261127_000001_outbox_extras;
 mod m20261128_000001_api_token;
+mod m20261129_000001_single_sign_on;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_member_note::Migration),
             Box::new(m20261127_000001_outbox_extras::Migration),
             Box::new(m20261128_000001_api_token::Migration),
+            Box::new(m20261129_000001_single_sign_on::Migration),
         ]
     }
 }
