@@ -60,6 +60,22 @@ impl App {
             .collect())
     }
 
+    /// As `holders_of`, as recipients only.
+    async fn recipients_for<C: ConnectionTrait>(
+        &self,
+        c: &C,
+        council_id: &str,
+        panel_id: &str,
+        roles: &[String],
+    ) -> Result<Vec<Recipient>, AppError> {
+        Ok(self
+            .holders_of(c, council_id, panel_id, roles)
+            .await?
+            .into_iter()
+            .map(|(_, r)| r)
+            .collect())
+    }
+
     /// The papers are circulated: the panel's members and chairs are told, with the meeting's
     /// invitation attached (PAP-01, CAL-01).
     pub(crate) async fn tell_papers_circulated<C: ConnectionTrait>(
@@ -70,12 +86,9 @@ impl App {
     ) -> Result<(), AppError> {
         let mut roles: Vec<String> = panel.members.iter().map(|x| x.role.clone()).collect();
         roles.extend(panel.chair.eligible.iter().cloned());
-        let to: Vec<Recipient> = self
-            .holders_of(c, &m.council_id, &panel.id, &roles)
-            .await?
-            .into_iter()
-            .map(|(_, r)| r)
-            .collect();
+        let to = self
+            .recipients_for(c, &m.council_id, &panel.id, &roles)
+            .await?;
         let items = agenda_item::Entity::find()
             .filter(agenda_item::Column::MeetingId.eq(m.id.clone()))
             .filter(agenda_item::Column::Status.is_in(["listed", "for-chair"]))
@@ -138,17 +151,14 @@ impl App {
             OutcomeEffect::Approve | OutcomeEffect::ApproveAlternative
         ) && !panel.decision.notify_on_approval.is_empty()
         {
-            let to: Vec<Recipient> = self
-                .holders_of(
+            let to = self
+                .recipients_for(
                     c,
                     &r.council_id,
                     &panel.id,
                     &panel.decision.notify_on_approval,
                 )
-                .await?
-                .into_iter()
-                .map(|(_, x)| x)
-                .collect();
+                .await?;
             self.enqueue(
                 c,
                 &r.council_id,
@@ -178,12 +188,9 @@ impl App {
     ) -> Result<(), AppError> {
         let mut roles = crate::access::administrator_roles(panel);
         roles.extend(panel.chair.eligible.iter().cloned());
-        let to: Vec<Recipient> = self
-            .holders_of(c, council_id, &panel.id, &roles)
-            .await?
-            .into_iter()
-            .map(|(_, r)| r)
-            .collect();
+        let to = self
+            .recipients_for(c, council_id, &panel.id, &roles)
+            .await?;
         self.enqueue(
             c,
             council_id,
@@ -276,15 +283,13 @@ impl App {
             let mut to: Vec<Recipient> = about.author.clone().into_iter().collect();
             if missed {
                 to.extend(
-                    self.holders_of(
+                    self.recipients_for(
                         &self.db,
                         &r.council_id,
                         &panel.id,
                         &crate::access::administrator_roles(panel),
                     )
-                    .await?
-                    .into_iter()
-                    .map(|(_, x)| x),
+                    .await?,
                 );
             }
             let due = rv.due_date.format("%-d %B %Y");

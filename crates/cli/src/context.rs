@@ -46,3 +46,29 @@ pub fn load(policies: Option<PathBuf>, bank_holidays: Option<PathBuf>) -> Result
         calendar: WorkingCalendar::new(holidays),
     })
 }
+
+/// The application on `db_url`, acting as the person with `email`, for the commands that act
+/// for someone (documents, tokens): the use cases then apply that person's access.
+pub async fn open_as(
+    loaded: Loaded,
+    db_url: &str,
+    email: &str,
+) -> Result<(carepanel_app::App, carepanel_app::Actor)> {
+    use carepanel_store::entity::person;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let conn = carepanel_store::db::connect(db_url, None).await?;
+    let app = carepanel_app::App {
+        db: conn,
+        policies: std::sync::Arc::new(loaded.policies),
+        calendar: std::sync::Arc::new(loaded.calendar),
+        clock: std::sync::Arc::new(carepanel_app::SystemClock),
+    };
+    let email = email.trim().to_lowercase();
+    let person = person::Entity::find()
+        .filter(person::Column::Email.eq(email.clone()))
+        .one(&app.db)
+        .await?
+        .ok_or_else(|| crate::bad(format!("--as: no account has the email {email}")))?;
+    let actor = app.actor(&person.id).await?;
+    Ok((app, actor))
+}

@@ -4,15 +4,10 @@
 use crate::context::Loaded;
 use crate::data_cmd::DbArg;
 use anyhow::{Context, Result};
-use carepanel_app::{App, SystemClock};
 use carepanel_documents::pdf;
-use carepanel_store::db::connect;
-use carepanel_store::entity::person;
 use clap::{Args, Subcommand};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 #[derive(Args)]
 pub struct Who {
@@ -65,20 +60,7 @@ pub fn run(loaded: Loaded, cmd: Documents) -> Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
-        let conn = connect(&who.db.url(), None).await?;
-        let app = App {
-            db: conn,
-            policies: Arc::new(loaded.policies),
-            calendar: Arc::new(loaded.calendar),
-            clock: Arc::new(SystemClock),
-        };
-        let email = who.as_person.trim().to_lowercase();
-        let person = person::Entity::find()
-            .filter(person::Column::Email.eq(email.clone()))
-            .one(&app.db)
-            .await?
-            .ok_or_else(|| crate::bad(format!("--as: no account has the email {email}")))?;
-        let actor = app.actor(&person.id).await?;
+        let (app, actor) = crate::context::open_as(loaded, &who.db.url(), &who.as_person).await?;
         let refused = |e: carepanel_app::AppError| crate::bad(e.to_string());
         let (name, bytes) = match &cmd {
             Documents::Pack { meeting, .. } => {

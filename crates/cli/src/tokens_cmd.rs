@@ -4,13 +4,8 @@
 use crate::context::Loaded;
 use crate::data_cmd::DbArg;
 use anyhow::{Context, Result};
-use carepanel_app::{App, SystemClock};
-use carepanel_store::db::connect;
-use carepanel_store::entity::person;
 use clap::Subcommand;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::process::ExitCode;
-use std::sync::Arc;
 
 #[derive(Subcommand)]
 pub enum Tokens {
@@ -62,19 +57,7 @@ pub fn run(loaded: Loaded, cmd: Tokens) -> Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
-        let conn = connect(&db, None).await?;
-        let app = App {
-            db: conn,
-            policies: Arc::new(loaded.policies),
-            calendar: Arc::new(loaded.calendar),
-            clock: Arc::new(SystemClock),
-        };
-        let person = person::Entity::find()
-            .filter(person::Column::Email.eq(email.clone()))
-            .one(&app.db)
-            .await?
-            .ok_or_else(|| crate::bad(format!("--as: no account has the email {email}")))?;
-        let actor = app.actor(&person.id).await?;
+        let (app, actor) = crate::context::open_as(loaded, &db, &email).await?;
         let refused = |e: carepanel_app::AppError| crate::bad(e.to_string());
         match cmd {
             Tokens::Create {

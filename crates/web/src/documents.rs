@@ -352,24 +352,44 @@ fn file_part(s: &str) -> String {
         .collect()
 }
 
+/// Signs the person in, makes the document (its use case checks access), typesets it and
+/// sends it as a download.
+async fn download<T, F, Fut>(
+    state: WebState,
+    headers: HeaderMap,
+    make: F,
+    write: fn(&T, chrono::NaiveDateTime) -> Result<Vec<u8>, PdfError>,
+) -> Response
+where
+    T: Send + 'static,
+    F: FnOnce(WebState, Actor) -> Fut,
+    Fut: std::future::Future<Output = Result<(T, String), AppError>>,
+{
+    let s = match crate::signed_in(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    match make(state.clone(), s.actor.clone()).await {
+        Ok((doc, name)) => {
+            let pdf = typeset(&state.app, doc, write).await;
+            pdf_response(&state, pdf, &name)
+        }
+        Err(e) => error_page(&state, &e),
+    }
+}
+
 /// `GET /meetings/{id}/pack.pdf`
 pub async fn pack_pdf(
     State(state): State<WebState>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let s = match crate::signed_in(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
+    let make = |st: WebState, actor: Actor| async move {
+        let doc = pack_doc(&st.app, &actor, &id).await?;
+        let name = format!("pack-{}", file_part(&doc.meeting));
+        Ok((doc, name))
     };
-    match pack_doc(&state.app, &s.actor, &id).await {
-        Ok(doc) => {
-            let name = format!("pack-{}", file_part(&doc.meeting));
-            let pdf = typeset(&state.app, doc, pdf::pack_pdf).await;
-            pdf_response(&state, pdf, &name)
-        }
-        Err(e) => error_page(&state, &e),
-    }
+    download(state, headers, make, pdf::pack_pdf).await
 }
 
 /// `GET /decisions/{id}/sheet.pdf`
@@ -378,21 +398,15 @@ pub async fn decision_pdf(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let s = match crate::signed_in(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
+    let make = |st: WebState, actor: Actor| async move {
+        let (doc, _) = decision_doc(&st.app, &actor, &id).await?;
+        let name = format!(
+            "decision-{}",
+            file_part(doc.case_id.as_deref().unwrap_or(&id))
+        );
+        Ok((doc, name))
     };
-    match decision_doc(&state.app, &s.actor, &id).await {
-        Ok((doc, _)) => {
-            let name = format!(
-                "decision-{}",
-                file_part(doc.case_id.as_deref().unwrap_or(&id))
-            );
-            let pdf = typeset(&state.app, doc, pdf::decision_pdf).await;
-            pdf_response(&state, pdf, &name)
-        }
-        Err(e) => error_page(&state, &e),
-    }
+    download(state, headers, make, pdf::decision_pdf).await
 }
 
 /// `GET /meetings/{id}/minutes.pdf`
@@ -401,16 +415,10 @@ pub async fn minutes_pdf(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let s = match crate::signed_in(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
+    let make = |st: WebState, actor: Actor| async move {
+        let doc = minutes_doc(&st.app, &actor, &id).await?;
+        let name = format!("minutes-{}", file_part(&doc.meeting));
+        Ok((doc, name))
     };
-    match minutes_doc(&state.app, &s.actor, &id).await {
-        Ok(doc) => {
-            let name = format!("minutes-{}", file_part(&doc.meeting));
-            let pdf = typeset(&state.app, doc, pdf::minutes_pdf).await;
-            pdf_response(&state, pdf, &name)
-        }
-        Err(e) => error_page(&state, &e),
-    }
+    download(state, headers, make, pdf::minutes_pdf).await
 }

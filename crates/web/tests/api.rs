@@ -8,12 +8,10 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use carepanel_app::demo::Scale;
-use carepanel_app::{App, FixedClock};
 use carepanel_store::entity::{person, referral};
 use carepanel_store::testing::{Backend, TestDb};
 use carepanel_web::{WebState, router, templates};
-use common::POLICIES;
+use common::demo_world;
 use http_body_util::BodyExt;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
@@ -82,22 +80,7 @@ fn post_json(path: &str, token: &str, body: &str) -> Request<Body> {
 }
 
 async fn seeded(backend: Backend) -> (TestDb, WebState) {
-    let t = TestDb::new(backend).await.unwrap();
-    let clock = Arc::new(FixedClock::at(carepanel_domain::calendar::london_to_utc(
-        chrono::NaiveDateTime::parse_from_str("2026-11-25T09:00", "%Y-%m-%dT%H:%M").unwrap(),
-    )));
-    let app = App {
-        db: t.db.clone(),
-        policies: Arc::new(carepanel_domain::policy_set::PolicySet::parse(POLICIES).unwrap()),
-        calendar: Arc::new(carepanel_domain::calendar::WorkingCalendar::new(
-            carepanel_domain::calendar::BankHolidays::from_govuk_json(include_str!(
-                "../../../data/bank-holidays.json"
-            ))
-            .unwrap(),
-        )),
-        clock: clock.clone(),
-    };
-    app.seed_demo(&clock, Scale::Weeks(3), 7).await.unwrap();
+    let (t, app) = demo_world(backend).await;
     let state = WebState {
         app,
         templates: Arc::new(templates()),

@@ -5,17 +5,15 @@
 
 mod common;
 
-use carepanel_app::demo::Scale;
 use carepanel_app::panel_work::AttendanceStatus;
-use carepanel_app::{App, FixedClock};
+use carepanel_app::App;
 use carepanel_documents::pdf;
 use carepanel_store::entity::{agenda_item, child, decision, meeting, person, referral};
-use carepanel_store::testing::{Backend, TestDb};
+use carepanel_store::testing::Backend;
 use carepanel_web::documents::{decision_doc, minutes_doc, pack_doc, typeset};
-use common::POLICIES;
+use common::demo_world;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use std::io::Write;
-use std::sync::Arc;
 
 fn text_of(pdf: &[u8]) -> String {
     let mut file = tempfile::NamedTempFile::new().unwrap();
@@ -38,26 +36,6 @@ fn words(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-async fn seeded(backend: Backend) -> (TestDb, App) {
-    let t = TestDb::new(backend).await.unwrap();
-    let clock = Arc::new(FixedClock::at(carepanel_domain::calendar::london_to_utc(
-        chrono::NaiveDateTime::parse_from_str("2026-11-25T09:00", "%Y-%m-%dT%H:%M").unwrap(),
-    )));
-    let app = App {
-        db: t.db.clone(),
-        policies: Arc::new(carepanel_domain::policy_set::PolicySet::parse(POLICIES).unwrap()),
-        calendar: Arc::new(carepanel_domain::calendar::WorkingCalendar::new(
-            carepanel_domain::calendar::BankHolidays::from_govuk_json(include_str!(
-                "../../../data/bank-holidays.json"
-            ))
-            .unwrap(),
-        )),
-        clock: clock.clone(),
-    };
-    app.seed_demo(&clock, Scale::Weeks(3), 7).await.unwrap();
-    (t, app)
-}
-
 async fn actor_by_email(app: &App, email: &str) -> carepanel_app::Actor {
     let p = person::Entity::find()
         .filter(person::Column::Email.eq(email))
@@ -71,7 +49,7 @@ async fn actor_by_email(app: &App, email: &str) -> carepanel_app::Actor {
 #[tokio::test]
 async fn pack_minutes_and_decision_sheet_from_the_record() {
     for backend in Backend::ALL {
-        let (t, app) = seeded(backend).await;
+        let (t, app) = demo_world(backend).await;
         let admin = actor_by_email(&app, "admin.bexley-rcp@bexley.example").await;
         let member = actor_by_email(&app, "panel-member@bexley.example").await;
 

@@ -148,6 +148,16 @@ pub struct ChildRef {
     pub date_of_birth: String,
 }
 
+fn child_ref(c: &carepanel_store::entity::child::Model) -> ChildRef {
+    ChildRef {
+        id: c.id.clone(),
+        case_system: c.case_system.clone(),
+        case_id: c.case_system_id.clone(),
+        name: c.name.clone(),
+        date_of_birth: c.date_of_birth.to_string(),
+    }
+}
+
 /// A sign-off given or a return.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SignOffRecord {
@@ -191,13 +201,7 @@ pub async fn referral(
     let v = state.app.referral_view(actor, &id).await?;
     Ok(Json(ReferralDetail {
         summary: summary(&v.referral),
-        child: ChildRef {
-            id: v.child.id.clone(),
-            case_system: v.child.case_system.clone(),
-            case_id: v.child.case_system_id.clone(),
-            name: v.child.name.clone(),
-            date_of_birth: v.child.date_of_birth.to_string(),
-        },
+        child: child_ref(&v.child),
         answers: serde_json::from_str(&v.referral.answers)
             .unwrap_or(serde_json::Value::Object(serde_json::Map::new())),
         sign_offs: v
@@ -362,13 +366,7 @@ pub async fn child_history(
     let actor = token.need("referrals:read")?;
     let h = state.app.child_history(actor, &id).await?;
     Ok(Json(ChildHistory {
-        child: ChildRef {
-            id: h.child.id.clone(),
-            case_system: h.child.case_system.clone(),
-            case_id: h.child.case_system_id.clone(),
-            name: h.child.name.clone(),
-            date_of_birth: h.child.date_of_birth.to_string(),
-        },
+        child: child_ref(&h.child),
         referrals: h.referrals.iter().map(summary).collect(),
         decisions: h.decisions.iter().map(decision_summary).collect(),
     }))
@@ -664,13 +662,7 @@ pub async fn decision(
                 status: a.status.clone(),
             })
             .collect(),
-        child: d.child.as_ref().map(|c| ChildRef {
-            id: c.id.clone(),
-            case_system: c.case_system.clone(),
-            case_id: c.case_system_id.clone(),
-            name: c.name.clone(),
-            date_of_birth: c.date_of_birth.to_string(),
-        }),
+        child: d.child.as_ref().map(child_ref),
     }))
 }
 

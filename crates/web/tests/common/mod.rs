@@ -41,3 +41,17 @@ pub fn app_on(db: sea_orm::DatabaseConnection) -> (App, Arc<FixedClock>) {
     };
     (app, clock)
 }
+
+/// Three weeks of demonstration data up to the fixtures' clock, on `backend`.
+pub async fn demo_world(
+    backend: carepanel_store::testing::Backend,
+) -> (carepanel_store::testing::TestDb, App) {
+    let t = carepanel_store::testing::TestDb::new(backend)
+        .await
+        .unwrap();
+    let (app, clock) = app_on(t.db.clone());
+    app.seed_demo(&clock, carepanel_app::demo::Scale::Weeks(3), 7)
+        .await
+        .unwrap();
+    (t, app)
+}
