@@ -45,7 +45,30 @@ impl App {
     pub async fn minutes(&self, actor: &Actor, meeting_id: &str) -> Result<Minutes, AppError> {
         let register = self.attendance_register(actor, meeting_id).await?;
         let m = &register.meeting;
-        let (_, panel) = self.panel(&m.panel_id)?;
+        let (policy, panel) = self.panel(&m.panel_id)?;
+        // For the panel's own people only (not those who may only agree to a cancellation),
+        // and, like the pack, for members once the papers are out (SEC-02, PAP-03).
+        crate::access::require_role(
+            policy,
+            actor,
+            &panel.id,
+            &crate::access::panel_roles(policy, &panel.id),
+            "read this meeting's minutes",
+        )?;
+        let prepares = crate::access::holds(
+            policy,
+            actor,
+            &panel.id,
+            &crate::access::administrator_roles(panel),
+        )
+        .is_some()
+            || crate::access::holds(policy, actor, &panel.id, &panel.chair.eligible).is_some();
+        if m.papers_circulated_at.is_none() && !prepares {
+            return Err(AppError::refused(
+                "The papers for this meeting have not been circulated yet; the minutes name the children on it, so members see them once the papers are out",
+                "PAP-03",
+            ));
+        }
         let items = agenda_item::Entity::find()
             .filter(agenda_item::Column::MeetingId.eq(m.id.clone()))
             .filter(agenda_item::Column::Status.is_in(["listed", "for-chair", "decided", "rolled"]))

@@ -286,21 +286,54 @@ fn escape(s: &str) -> String {
 
 /// The plain text as sent: the service's links made absolute (or left relative).
 pub fn text_part(body: &str, service: Option<&str>) -> String {
-    body.replace(SERVICE, service.unwrap_or("").trim_end_matches('/'))
+    let base = service.unwrap_or("").trim_end_matches('/');
+    let mut out = String::new();
+    for (piece, link) in pieces(body) {
+        out.push_str(piece);
+        if let Some(path) = link {
+            out.push_str(base);
+            out.push_str(path);
+        }
+    }
+    out
+}
+
+/// A body cut at the service's links: each piece of text with the link path after it, if any.
+/// A link is the marker followed by `/` and path characters only, so the marker typed in
+/// someone's comments (`{service}.example.com`, `{service}@host`) never becomes a link.
+fn pieces(body: &str) -> Vec<(&str, Option<&str>)> {
+    let path_char = |c: char| c.is_ascii_alphanumeric() || "/-_.~?=&#%".contains(c);
+    let mut out = Vec::new();
+    let mut rest = body;
+    let mut text_start = 0;
+    let mut search_from = 0;
+    while let Some(at) = rest[search_from..].find(SERVICE).map(|i| i + search_from) {
+        let after = &rest[at + SERVICE.len()..];
+        if after.starts_with('/') {
+            let end = after.find(|c: char| !path_char(c)).unwrap_or(after.len());
+            out.push((&rest[text_start..at], Some(&after[..end])));
+            rest = &after[end..];
+            text_start = 0;
+            search_from = 0;
+        } else {
+            search_from = at + SERVICE.len();
+        }
+    }
+    out.push((&rest[text_start..], None));
+    out
 }
 
 /// One paragraph as HTML: escaped, line breaks kept, and the service's links (which the
 /// stored text marks) made links.
 fn html_paragraph(p: &str, service: Option<&str>) -> String {
     let base = service.unwrap_or("").trim_end_matches('/');
-    let mut parts = p.split(SERVICE);
-    let mut out = escape(parts.next().unwrap_or(""));
-    for rest in parts {
-        let end = rest.find(|c: char| c.is_whitespace()).unwrap_or(rest.len());
-        let (path, after) = rest.split_at(end);
-        let href = escape(&format!("{base}{path}"));
-        out.push_str(&format!("<a href=\"{href}\">{href}</a>"));
-        out.push_str(&escape(after));
+    let mut out = String::new();
+    for (piece, link) in pieces(p) {
+        out.push_str(&escape(piece));
+        if let Some(path) = link {
+            let href = escape(&format!("{base}{path}"));
+            out.push_str(&format!("<a href=\"{href}\">{href}</a>"));
+        }
     }
     out.replace('\n', "<br>\n")
 }
@@ -366,7 +399,18 @@ impl App {
             }
             let service = mailer.service_url();
             let calendar = match &m.calendar {
-                Some(reference) => self.calendar_for(&m.council_id, reference).await?,
+                // An invitation that cannot be made (its meeting gone, say) does not hold the
+                // message, or those behind it: it goes without.
+                Some(reference) => match self.calendar_for(&m.council_id, reference).await {
+                    Ok(c) => c,
+                    Err(e) => {
+                        eprintln!(
+                            "carepanel: the invitation {reference} for message {}: {e}",
+                            m.id
+                        );
+                        None
+                    }
+                },
                 None => None,
             };
             let outgoing = Outgoing {

@@ -1,7 +1,8 @@
 //! Single sign-on, the carepanel side: the sign-in waiting for the provider (state, nonce,
 //! PKCE verifier: ten minutes, used once), and the person a verified identity stands for. A
-//! provider's subject is linked to the local account with the same address in the same council
-//! the first time, and found by its link after that; roles named in the provider's settings
+//! provider's subject is linked to the local account with the same verified address in the
+//! same council the first time (one identity per provider per account), and found by its link
+//! after that; roles named in the provider's settings
 //! follow its claims at every sign-in, and other roles are left as they are (SEC-01, SEC-04).
 
 use crate::{Actor, App, AppError, new_id};
@@ -19,6 +20,7 @@ pub struct SsoSignIn<'a> {
     pub council_id: &'a str,
     pub issuer: &'a str,
     pub subject: &'a str,
+    /// The address the provider has verified; an account is linked by it only.
     pub email: Option<&'a str>,
     /// (role, panel) pairs the provider's settings manage; panel none means every panel.
     pub managed: &'a [(String, Option<String>)],
@@ -137,6 +139,21 @@ impl App {
             ));
         }
         let newly_linked = linked.is_none();
+        // An account takes one identity per provider: another subject of the same provider
+        // claiming the same address is refused, never linked as a second way in.
+        if newly_linked {
+            let other = sso_identity::Entity::find()
+                .filter(sso_identity::Column::PersonId.eq(person.id.clone()))
+                .filter(sso_identity::Column::Issuer.eq(s.issuer))
+                .one(&txn)
+                .await?;
+            if other.is_some() {
+                return Err(AppError::forbidden(
+                    "This account is already linked to another identity at your council's sign-in service; ask your council administrator",
+                    "SEC-01",
+                ));
+            }
+        }
         match linked {
             Some(l) => {
                 sso_identity::Entity::update_many()

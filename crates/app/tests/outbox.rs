@@ -134,3 +134,25 @@ async fn a_failed_delivery_is_retried_after_a_back_off_and_each_message_goes_onc
         t.drop_schema().await;
     }
 }
+
+#[test]
+fn only_the_services_own_links_become_links() {
+    use carepanel_app::outbox::{html_with_links, text_part};
+    let body = "Open it: {service}/referrals/abc-1\n\nComments typed: {service}.evil.example/login and {service}@evil.example and {service}javascript:alert(1)";
+    let text = text_part(body, Some("https://panels.example/"));
+    assert!(
+        text.contains("Open it: https://panels.example/referrals/abc-1"),
+        "{text}"
+    );
+    // The marker typed by someone stays as it was, never a link to elsewhere.
+    assert!(text.contains("{service}.evil.example/login"), "{text}");
+    assert!(text.contains("{service}@evil.example"), "{text}");
+    assert!(!text.contains("https://panels.example.evil"), "{text}");
+    let html = html_with_links(body, Some("https://panels.example"));
+    assert_eq!(html.matches("<a href=").count(), 1, "{html}");
+    assert!(
+        html.contains("<a href=\"https://panels.example/referrals/abc-1\">"),
+        "{html}"
+    );
+    assert!(!html.contains("javascript:alert(1)\""), "{html}");
+}

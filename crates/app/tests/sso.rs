@@ -112,6 +112,21 @@ async fn sso_links_accounts_and_roles_follow_the_claims() {
             .unwrap();
         assert_eq!(audited, 2);
 
+        // Another subject of the same provider claiming the same address is not linked as a
+        // second way into the account.
+        let second = app
+            .sso_sign_in(SsoSignIn {
+                council_id: "bexley",
+                issuer: ISSUER,
+                subject: "oid-impostor",
+                email: Some("tm@bexley.example"),
+                managed: &finance(),
+                given: &finance(),
+            })
+            .await
+            .unwrap_err();
+        assert!(second.to_string().contains("already linked"), "{second}");
+
         // Nobody with that address; another council's account; a disabled account.
         let unknown = app
             .sso_sign_in(SsoSignIn {

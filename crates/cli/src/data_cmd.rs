@@ -287,17 +287,7 @@ pub fn serve_cmd(loaded: Loaded, db: &DbArg, bind: &str, opts: &ServeDemo) -> Re
             }
             let sender = app.clone();
             tokio::spawn(async move {
-                let mut last_reminders: Option<std::time::Instant> = None;
                 loop {
-                    // Reminders of reviews due and missed: queued once per review, checked hourly.
-                    if last_reminders.is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(3600)) {
-                        match sender.send_review_reminders().await {
-                            Ok(r) if r.due + r.missed > 0 => println!("reminders: {} reviews due, {} missed", r.due, r.missed),
-                            Ok(_) => {}
-                            Err(e) => eprintln!("reminders: {e}"),
-                        }
-                        last_reminders = Some(std::time::Instant::now());
-                    }
                     match sender.deliver_due(&mailer, 50).await {
                         Ok(r) if r.sent + r.failed > 0 => println!("mail: {} sent, {} to try again later", r.sent, r.failed),
                         Ok(_) => {}
@@ -308,6 +298,22 @@ pub fn serve_cmd(loaded: Loaded, db: &DbArg, bind: &str, opts: &ServeDemo) -> Re
             });
             println!("Sending messages through {} as {from}", redact(relay));
         }
+        if opts.service_url.is_some() && opts.smtp.is_none() {
+            return Err(crate::bad("--service-url: it makes the links in mail absolute; give --smtp too").into());
+        }
+        // Reminders of reviews due and missed: queued once per review, checked hourly, whether
+        // or not mail goes out from this instance (they wait in the outbox until it does).
+        let reminders = app.clone();
+        tokio::spawn(async move {
+            loop {
+                match reminders.send_review_reminders().await {
+                    Ok(r) if r.due + r.missed > 0 => println!("reminders: {} reviews due, {} missed", r.due, r.missed),
+                    Ok(_) => {}
+                    Err(e) => eprintln!("reminders: {e}"),
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+            }
+        });
         let sso = match &opts.sso {
             Some(path) => {
                 let text = std::fs::read_to_string(path).with_context(|| format!("--sso: cannot read {}", path.display()))?;

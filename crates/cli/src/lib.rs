@@ -1,5 +1,5 @@
-//! The carepanel command line: `policy` and `what-if` today; serve, migrate, demo, audit and
-//! backup join as the storage and web layers land.
+//! The carepanel command line: serve, policy, what-if, migrate, demo, documents, tokens, audit,
+//! backup and restore.
 
 mod context;
 mod data_cmd;

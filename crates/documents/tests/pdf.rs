@@ -218,7 +218,7 @@ fn typed_text_is_never_markup() {
 }
 
 #[test]
-fn decision_sheet_reads_back() {
+fn rec_06_decision_sheet_reads_back() {
     let sheet = DecisionDoc {
         council: "Example Borough Council".into(),
         panel: "Resource Panel".into(),

@@ -1,5 +1,6 @@
-//! Sends the outbox's messages over SMTP: plain text with an HTML alternative, the outbox row's
-//! id as the Message-ID so a repeat after a lost acknowledgement can be recognised.
+//! Sends the outbox's messages over SMTP: plain text with an HTML alternative, a calendar
+//! invitation attached where the message carries one, and the outbox row's id as the
+//! Message-ID so a repeat after a lost acknowledgement can be recognised.
 
 use carepanel_app::outbox::{Mailer, Outgoing};
 use lettre::message::header::ContentType;

@@ -1,5 +1,5 @@
 //! Single sign-on with OpenID Connect, beside local accounts. Each council names its identity
-//! provider (Microsoft Entra ID is what councils run: one issuer per tenant,
+//! provider (such as Microsoft Entra ID, with one issuer per tenant,
 //! `https://login.microsoftonline.com/{tenant}/v2.0`), its client, and how the provider's role
 //! or group claims map to carepanel roles. The flow is the authorisation code with PKCE (S256)
 //! and a nonce; the ID token's signature, issuer, audience, expiry and nonce are checked before
@@ -104,8 +104,10 @@ impl Settings {
 pub struct Identity {
     pub issuer: String,
     pub subject: String,
-    /// The sign-in address (email, else preferred_username, lower case).
-    pub email: Option<String>,
+    /// The `email` claim, lower case, only when the provider says it has verified it
+    /// (`email_verified`, or Entra ID's `xms_edov`): the only address an account may be linked
+    /// by. `preferred_username` is never used, as a person may choose it.
+    pub verified_email: Option<String>,
     pub name: Option<String>,
     /// The values of the roles claim.
     pub claim_values: Vec<String>,
@@ -275,11 +277,14 @@ impl Provider {
             serde_json::Value::String(s) => vec![s.clone()],
             _ => Vec::new(),
         };
-        let email = claims
+        let verified = claims.email_verified() == Some(true)
+            || extra["xms_edov"].as_bool() == Some(true)
+            || extra["xms_edov"].as_str() == Some("1")
+            || extra["xms_edov"].as_i64() == Some(1);
+        let verified_email = claims
             .email()
-            .map(|e| e.as_str().to_string())
-            .or_else(|| claims.preferred_username().map(|u| u.as_str().to_string()))
-            .map(|e| e.trim().to_lowercase());
+            .filter(|_| verified)
+            .map(|e| e.as_str().trim().to_lowercase());
         let name = claims
             .name()
             .and_then(|n| n.get(None))
@@ -287,7 +292,7 @@ impl Provider {
         Ok(Identity {
             issuer: claims.issuer().as_str().to_string(),
             subject: claims.subject().as_str().to_string(),
-            email,
+            verified_email,
             name,
             claim_values,
         })

@@ -70,8 +70,22 @@ pub async fn start(State(state): State<WebState>, Path(council): Path<String>) -
     {
         return crate::error_page(&state, &e);
     }
-    Redirect::to(&started.url).into_response()
+    // The state is tied to this browser too, so a sign-in started elsewhere cannot be finished
+    // here (login CSRF).
+    let mut res = Redirect::to(&started.url).into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(
+            SSO_STATE_COOKIE,
+            &auth::session_key(&started.state),
+            Some(600),
+        ),
+    );
+    res
 }
+
+/// The cookie that ties a started sign-in to the browser that started it (its state, hashed).
+const SSO_STATE_COOKIE: &str = "carepanel_sso";
 
 /// What the provider sends back.
 #[derive(Debug, Deserialize)]
@@ -85,17 +99,21 @@ pub struct Callback {
 /// `GET /sign-in/sso/{council}/callback`: checks the answer, finds the person, opens a session.
 pub async fn callback(
     State(state): State<WebState>,
+    headers: axum::http::HeaderMap,
     Path(council): Path<String>,
     Query(q): Query<Callback>,
 ) -> Response {
     if let Some(error) = &q.error {
+        // The provider's own words are logged, not shown: they come in the address, which
+        // anyone can write.
+        eprintln!(
+            "carepanel: single sign-on for {council}: the provider answered {error}: {}",
+            q.error_description.as_deref().unwrap_or("")
+        );
         return refused(
             &state,
             StatusCode::FORBIDDEN,
-            &format!(
-                "Your council's sign-in service did not sign you in: {}",
-                q.error_description.as_deref().unwrap_or(error)
-            ),
+            "Your council's sign-in service did not sign you in; start again, or sign in with your carepanel password",
         );
     }
     let (Some(code), Some(returned_state)) = (q.code.as_deref(), q.state.as_deref()) else {
@@ -105,6 +123,15 @@ pub async fn callback(
             "The sign-in service's answer was incomplete; start again",
         );
     };
+    let started_here = crate::cookie(&headers, SSO_STATE_COOKIE)
+        .is_some_and(|c| auth::same_token(&c, &auth::session_key(returned_state)));
+    if !started_here {
+        return refused(
+            &state,
+            StatusCode::FORBIDDEN,
+            "This sign-in was not started in this browser; start again (SEC-01)",
+        );
+    }
     let login = match state.app.take_sso_login(&council, returned_state).await {
         Ok(l) => l,
         Err(AppError::Forbidden { message, .. }) => {
@@ -147,7 +174,7 @@ pub async fn callback(
             council_id: &council,
             issuer: &identity.issuer,
             subject: &identity.subject,
-            email: identity.email.as_deref(),
+            email: identity.verified_email.as_deref(),
             managed: &managed,
             given: &given,
         })
@@ -169,6 +196,10 @@ pub async fn callback(
             res.headers_mut().append(
                 header::SET_COOKIE,
                 set_cookie(SESSION_COOKIE, &new.token, None),
+            );
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(SSO_STATE_COOKIE, "", Some(0)),
             );
             res
         }

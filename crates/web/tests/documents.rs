@@ -1,12 +1,12 @@
 //! The PDFs made from the demo record, read back with `pdftotext`: the pack of a meeting to
-//! come, the minutes of a meeting held (register, declarations, decisions) and a decision
-//! sheet, on both backends.
+//! come, the minutes of a meeting held (register, declarations, decisions; every view logged,
+//! SEC-02) and a decision sheet (REC-06), on both backends.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
-use carepanel_app::panel_work::AttendanceStatus;
 use carepanel_app::App;
+use carepanel_app::panel_work::AttendanceStatus;
 use carepanel_documents::pdf;
 use carepanel_store::entity::{agenda_item, child, decision, meeting, person, referral};
 use carepanel_store::testing::Backend;
@@ -47,7 +47,7 @@ async fn actor_by_email(app: &App, email: &str) -> carepanel_app::Actor {
 }
 
 #[tokio::test]
-async fn pack_minutes_and_decision_sheet_from_the_record() {
+async fn sec_02_rec_06_pack_minutes_and_decision_sheet_from_the_record() {
     for backend in Backend::ALL {
         let (t, app) = demo_world(backend).await;
         let admin = actor_by_email(&app, "admin.bexley-rcp@bexley.example").await;
@@ -120,6 +120,13 @@ async fn pack_minutes_and_decision_sheet_from_the_record() {
                 "rationale missing: {text}"
             );
         }
+        // Every view of the minutes is logged (SEC-02).
+        let logged = carepanel_store::entity::audit_event::Entity::find()
+            .filter(carepanel_store::entity::audit_event::Column::Action.eq("minutes.read"))
+            .all(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(logged.len(), 1, "{backend:?}");
         let apologies = text.split("Apologies").nth(1).unwrap();
         let member_name = person::Entity::find_by_id(member.person_id.clone())
             .one(&app.db)

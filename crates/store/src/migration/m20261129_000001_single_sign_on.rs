@@ -75,6 +75,17 @@ impl MigrationTrait for Migration {
                 .unique()
                 .to_owned(),
         )
+        .await?;
+        // One identity per provider per account.
+        m.create_index(
+            Index::create()
+                .name("ux_sso_identity_person_issuer")
+                .table(SsoIdentity::Table)
+                .col(SsoIdentity::PersonId)
+                .col(SsoIdentity::Issuer)
+                .unique()
+                .to_owned(),
+        )
         .await
     }
 

@@ -15,7 +15,8 @@ use utoipa::{IntoParams, ToSchema};
 
 const DEFAULT_LIMIT: u64 = 50;
 
-/// A page of a list: pass `next` back as `after` for the next page; none means the end.
+/// A page of a list: pass `next` back as `after` for the next page; none means the end. A page
+/// may hold fewer items than asked (even none) and still have a `next`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
