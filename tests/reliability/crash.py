@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""R1, crash safety: the server is killed with SIGKILL while people are writing, restarted, and
+every write it had acknowledged must be there, with the audit chain intact.
+
+Each iteration signs in as a demo social worker and makes API tokens through the web form, one
+after another; a token whose page came back (HTTP 200 with its secret) is acknowledged. After a
+random moment the server is killed (-9), started again on the same database, and the tokens page
+must list every acknowledged token; then `carepanel audit verify` must pass.
+
+usage: crash.py BIN DATABASE_URL PORT ITERATIONS
+"""
+import html
+import random
+import re
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+BIN, DATABASE, PORT, ITERATIONS = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+BASE = f"http://127.0.0.1:{PORT}"
+EMAIL = "worker11@bexley.example"
+PASSWORD = "demo-panel-2026"
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+OPENER = urllib.request.build_opener(NoRedirect)
+
+
+def call(method, path, cookies, form=None, timeout=5):
+    """One request; returns (status, headers, body). Cookies are kept by hand: the service
+    marks them Secure, which a cookie jar would not send over plain HTTP to 127.0.0.1."""
+    data = urllib.parse.urlencode(form, doseq=True).encode() if form is not None else None
+    req = urllib.request.Request(BASE + path, data=data, method=method)
+    if cookies:
+        req.add_header("Cookie", "; ".join(f"{k}={v}" for k, v in cookies.items()))
+    try:
+        with OPENER.open(req, timeout=timeout) as r:
+            status, headers, body = r.status, r.headers, r.read().decode()
+    except urllib.error.HTTPError as e:
+        status, headers, body = e.code, e.headers, e.read().decode()
+    for c in headers.get_all("Set-Cookie") or []:
+        name, _, rest = c.partition("=")
+        cookies[name] = rest.split(";")[0]
+    return status, headers, body
+
+
+def sign_in():
+    cookies = {}
+    _, _, page = call("GET", "/sign-in", cookies)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    status, _, _ = call("POST", "/sign-in", cookies, {"csrf": csrf, "email": EMAIL, "password": PASSWORD})
+    assert status == 303, f"sign-in answered {status}"
+    return cookies
+
+
+def start_server(log):
+    proc = subprocess.Popen(
+        [BIN, "serve", "--database", DATABASE, "--demo", "--demo-weeks", "1", "--bind", f"127.0.0.1:{PORT}"],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    for _ in range(600):
+        if proc.poll() is not None:
+            raise SystemExit(f"the server stopped with {proc.returncode}")
+        try:
+            urllib.request.urlopen(BASE + "/sign-in", timeout=1)
+            return proc
+        except Exception:
+            time.sleep(0.2)
+    raise SystemExit("the server did not come up")
+
+
+def writer(cookies, csrf, prefix, acknowledged, stop):
+    n = 0
+    while not stop.is_set():
+        name = f"{prefix}-{n}"
+        n += 1
+        try:
+            status, _, body = call("POST", "/account/tokens", cookies,
+                                   {"csrf": csrf, "name": name, "scopes": "finance:read", "days": "1"})
+        except Exception:
+            return  # the server is gone: what was not answered was not acknowledged
+        if status == 200 and 'id="token-secret"' in body:
+            acknowledged.append(name)
+
+
+def database_checks():
+    """Partial writes and integrity: every token has its audit event (they are written in one
+    transaction), and on SQLite the file passes PRAGMA integrity_check."""
+    queries = ("SELECT count(*) FROM api_token",
+               "SELECT count(*) FROM audit_event WHERE action = 'api_token.create'")
+    if DATABASE.startswith("sqlite://"):
+        import sqlite3
+        con = sqlite3.connect(DATABASE[len("sqlite://"):].split("?")[0])
+        tokens, events = (con.execute(q).fetchone()[0] for q in queries)
+        integrity = con.execute("PRAGMA integrity_check").fetchone()[0]
+        con.close()
+    else:
+        def one(q):
+            out = subprocess.run(["psql", DATABASE, "-tA", "-c", q], capture_output=True, text=True, check=True)
+            return int(out.stdout.strip())
+        tokens, events = (one(q) for q in queries)
+        integrity = "ok"
+    return tokens, events, integrity
+
+
+def main():
+    log = open("/dev/null", "w")
+    writes = lost = 0
+    for i in range(ITERATIONS):
+        proc = start_server(log)
+        cookies = sign_in()
+        _, _, page = call("GET", "/account/tokens", cookies)
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+        acknowledged, stop = [], threading.Event()
+        threads = [threading.Thread(target=writer, args=(cookies, csrf, f"crash-{i}-{t}", acknowledged, stop))
+                   for t in range(2)]
+        for t in threads:
+            t.start()
+        time.sleep(random.uniform(0.5, 2.0))
+        proc.kill()  # SIGKILL: no shutdown, no flush
+        proc.wait()
+        stop.set()
+        for t in threads:
+            t.join()
+        proc = start_server(log)
+        cookies = sign_in()
+        _, _, page = call("GET", "/account/tokens", cookies, timeout=30)
+        listed = set(html.unescape(m) for m in re.findall(r"<td[^>]*>(crash-[0-9]+-[0-9]+-[0-9]+)</td>", page))
+        missing = [a for a in acknowledged if a not in listed]
+        writes += len(acknowledged)
+        lost += len(missing)
+        proc.kill()
+        proc.wait()
+        verify = subprocess.run([BIN, "audit", "verify", "--database", DATABASE], capture_output=True, text=True)
+        tokens, events, integrity = database_checks()
+        if tokens != events or integrity != "ok":
+            print(f"PARTIAL WRITE OR DAMAGE: {tokens} tokens, {events} audit events, integrity {integrity}")
+            sys.exit(1)
+        print(f"  iteration {i + 1}: {len(acknowledged)} acknowledged writes, {len(missing)} lost; "
+              f"{verify.stdout.strip().splitlines()[0] if verify.stdout else verify.stderr.strip()}")
+        if missing or verify.returncode != 0:
+            print(f"LOST: {missing[:10]}")
+            sys.exit(1)
+    print(f"crash ({DATABASE.split(':')[0]}): {ITERATIONS} kill -9 iterations, {writes} acknowledged writes, "
+          f"{lost} lost, 0 partial writes, integrity check clean, audit chain verified")
+
+
+main()
