@@ -276,7 +276,33 @@ fn outcome(status: StatusCode, location: Option<&str>) -> &'static str {
     }
 }
 
-async fn request(w: &World, method: &str, path: &str, who: &str) -> (StatusCode, Option<String>) {
+/// What is missing or wrong in a response's security headers (R10): a content security policy
+/// without unsafe-inline that forbids framing, HSTS, nosniff and a referrer policy.
+fn header_problems(h: &axum::http::HeaderMap) -> Vec<String> {
+    let get = |n: &str| h.get(n).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let mut problems = Vec::new();
+    let csp = get("content-security-policy");
+    if csp.is_empty() || csp.contains("unsafe-inline") || !csp.contains("frame-ancestors 'none'") {
+        problems.push(format!("content-security-policy {csp:?}"));
+    }
+    if !get("strict-transport-security").starts_with("max-age=") {
+        problems.push("strict-transport-security".into());
+    }
+    if get("x-content-type-options") != "nosniff" {
+        problems.push("x-content-type-options".into());
+    }
+    if get("referrer-policy").is_empty() {
+        problems.push("referrer-policy".into());
+    }
+    problems
+}
+
+async fn request(
+    w: &World,
+    method: &str,
+    path: &str,
+    who: &str,
+) -> (StatusCode, Option<String>, Vec<String>) {
     let uri = path
         .replace("{id}", &w.referral)
         .replace("{meeting}", &w.meeting)
@@ -313,11 +339,11 @@ async fn request(w: &World, method: &str, path: &str, who: &str) -> (StatusCode,
         .get(header::LOCATION)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    (res.status(), location)
+    (res.status(), location, header_problems(res.headers()))
 }
 
 #[tokio::test]
-async fn r4_every_route_for_every_person_matches_the_access_table() {
+async fn r4_r10_every_route_for_every_person_matches_the_access_table_with_its_headers() {
     let table: toml::Value = toml::from_str(include_str!("access.toml")).unwrap();
     let rows = table["route"].as_array().unwrap();
     let key = |m: &str, p: &str| format!("{m} {p}");
@@ -376,7 +402,13 @@ async fn r4_every_route_for_every_person_matches_the_access_table() {
             } else {
                 &shared
             };
-            let (status, location) = request(w, method, path, who).await;
+            let (status, location, headers) = request(w, method, path, who).await;
+            if !headers.is_empty() {
+                wrong.push(format!(
+                    "{method} {path} as {who}: security headers missing or wrong: {}",
+                    headers.join(", ")
+                ));
+            }
             let got = outcome(status, location.as_deref());
             if got != expected {
                 wrong.push(format!(

@@ -143,6 +143,22 @@ async fn the_api_over_the_demo_record() {
         assert_eq!(me.status, StatusCode::OK, "{backend:?} {}", me.body);
         assert_eq!(me.json()["person_id"], worker.person_id.as_str());
 
+        // The API's answers carry the same security headers as the pages (R10).
+        for reply in [&none, &me] {
+            let csp = reply
+                .headers
+                .get("content-security-policy")
+                .unwrap()
+                .to_str()
+                .unwrap();
+            assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"));
+            assert_eq!(
+                reply.headers.get("x-content-type-options").unwrap(),
+                "nosniff"
+            );
+            assert!(reply.headers.get("strict-transport-security").is_some());
+        }
+
         // Keyset pages: limit 2, followed to the end, repeat nothing and include every
         // referral the worker wrote.
         let mut seen = Vec::new();
