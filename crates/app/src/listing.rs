@@ -171,15 +171,7 @@ impl App {
         limit: u64,
     ) -> Result<Page<meeting::Model>, AppError> {
         let limit = check_limit(limit)?;
-        let panels: Vec<String> = self
-            .policies
-            .policies()
-            .iter()
-            .filter(|p| p.council.id == actor.council_id)
-            .flat_map(|p| p.panels.iter().map(move |panel| (p, panel)))
-            .filter(|(p, panel)| holds(p, actor, &panel.id, &panel_roles(p, &panel.id)).is_some())
-            .map(|(_, panel)| panel.id.clone())
-            .collect();
+        let panels = self.worked_panels(actor);
         let mut q = meeting::Entity::find()
             .filter(meeting::Column::CouncilId.eq(actor.council_id.clone()))
             .filter(meeting::Column::PanelId.is_in(panels))

@@ -466,15 +466,10 @@ impl App {
         })
     }
 
-    /// The meetings of the panels this person works (administers, chairs or sits on), from
-    /// `from` on.
-    pub async fn my_meetings(
-        &self,
-        actor: &Actor,
-        from: chrono::NaiveDate,
-    ) -> Result<Vec<meeting::Model>, AppError> {
-        let panels: Vec<String> = self
-            .policies
+    /// The ids of the panels of the person's council that they work (hold one of the panel's
+    /// roles for).
+    pub(crate) fn worked_panels(&self, actor: &Actor) -> Vec<String> {
+        self.policies
             .policies()
             .iter()
             .filter(|p| p.council.id == actor.council_id)
@@ -489,7 +484,17 @@ impl App {
                 .is_some()
             })
             .map(|(_, panel)| panel.id.clone())
-            .collect();
+            .collect()
+    }
+
+    /// The meetings of the panels this person works (administers, chairs or sits on), from
+    /// `from` on.
+    pub async fn my_meetings(
+        &self,
+        actor: &Actor,
+        from: chrono::NaiveDate,
+    ) -> Result<Vec<meeting::Model>, AppError> {
+        let panels = self.worked_panels(actor);
         Ok(meeting::Entity::find()
             .filter(meeting::Column::CouncilId.eq(actor.council_id.clone()))
             .filter(meeting::Column::PanelId.is_in(panels))

@@ -89,12 +89,11 @@ impl App {
     /// The person a verified identity stands for, with their managed roles brought in line
     /// with the claims; the sign-in is audited.
     pub async fn sso_sign_in(&self, s: SsoSignIn<'_>) -> Result<Actor, AppError> {
-        let (policy, _) = self
+        let policy = self
             .policies
             .policies()
             .iter()
             .find(|p| p.council.id == s.council_id)
-            .and_then(|p| p.panels.first().map(|panel| (p, panel)))
             .ok_or_else(|| AppError::NotFound(format!("council {}", s.council_id)))?;
         let txn = self.begin().await?;
         let linked = sso_identity::Entity::find()

@@ -8,7 +8,7 @@
 use openidconnect::core::{CoreClient, CoreProviderMetadata, CoreResponseType};
 use openidconnect::{
     AuthenticationFlow, AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce,
-    OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
+    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
 };
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -250,7 +250,6 @@ impl Provider {
             .request_async(&self.http)
             .await
             .map_err(|e| SsoError::Provider(format!("the code exchange: {e}")))?;
-        let _ = tokens.access_token();
         let id_token = tokens
             .id_token()
             .ok_or_else(|| SsoError::Refused("no ID token in the answer".into()))?;

@@ -320,7 +320,7 @@ pub async fn typeset<T: Send + 'static>(
         .unwrap_or_else(|e| Err(PdfError::Typeset(e.to_string())))
 }
 
-fn pdf_response(state: &WebState, pdf: Result<Vec<u8>, PdfError>, name: &str) -> Response {
+fn pdf_response(pdf: Result<Vec<u8>, PdfError>, name: &str) -> Response {
     match pdf {
         Ok(bytes) => (
             [
@@ -335,7 +335,6 @@ fn pdf_response(state: &WebState, pdf: Result<Vec<u8>, PdfError>, name: &str) ->
             .into_response(),
         Err(e) => {
             eprintln!("carepanel: {name}.pdf could not be made: {e}");
-            let _ = state;
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "The document could not be made; the error has been logged.",
@@ -372,7 +371,7 @@ where
     match make(state.clone(), s.actor.clone()).await {
         Ok((doc, name)) => {
             let pdf = typeset(&state.app, doc, write).await;
-            pdf_response(&state, pdf, &name)
+            pdf_response(pdf, &name)
         }
         Err(e) => error_page(&state, &e),
     }

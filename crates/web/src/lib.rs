@@ -306,10 +306,7 @@ pub fn router(state: WebState) -> Router {
             state.clone(),
             plain_rejections,
         ))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            api::problems_for_rejections,
-        ))
+        .layer(middleware::from_fn(api::problems_for_rejections))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)
 }

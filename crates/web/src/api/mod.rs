@@ -8,7 +8,7 @@ pub mod v1;
 
 use crate::WebState;
 use axum::Json;
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
@@ -256,11 +256,7 @@ pub async fn openapi_document() -> Response {
 
 /// Under `/api/`: what the framework refuses (a body that is not JSON, a bad query, the wrong
 /// method) and unknown paths come back as problems, not as text or pages.
-pub async fn problems_for_rejections(
-    State(_state): State<WebState>,
-    req: Request,
-    next: Next,
-) -> Response {
+pub async fn problems_for_rejections(req: Request, next: Next) -> Response {
     if !req.uri().path().starts_with("/api/") {
         return next.run(req).await;
     }
