@@ -470,6 +470,11 @@ async function bexleyDecision() {
   const lines = (await register.text()).trim().split('\r\n');
   assert.match(lines[0], /^Decided,Meeting,Case system,Case ID,Request,Outcome,Weekly,Total/);
   assert.ok(lines.some((l) => /Resource approved|approved/i.test(l) && /300\.00/.test(l)), lines.join('\n'));
+  // Committed spend by panel, quarter and category, for budget monitoring (FIN-05).
+  assert.ok(await finance.$('header a[href="/reports/spend"]'), 'the spending report is in the menu');
+  await visit(finance, '/reports/spend');
+  assert.match(await finance.textContent('#spend-table'), /Bexley[\s\S]*Q[1-4]/);
+  assert.notEqual((await finance.textContent('#spend-total')).trim(), '£0.00');
   await finance.context().close();
   const director = await signIn(b, 'chair.bexley-rcp@bexley.example');
   await visit(director, log);

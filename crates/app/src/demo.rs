@@ -475,6 +475,12 @@ impl App {
     }
 }
 
+/// A plausible decision for `panel` taken on `on`, as the demo data records them; the same
+/// `seed` gives the same decision (used by the benchmarks).
+pub fn sample_decision(panel: &Panel, on: NaiveDate, seed: u64) -> DecisionInput {
+    demo_decision(panel, on, &mut Rng(seed | 1))
+}
+
 /// A plausible decision with every field the panel's outcome asks for.
 fn demo_decision(panel: &Panel, on: NaiveDate, rng: &mut Rng) -> DecisionInput {
     let approving: Vec<_> = panel

@@ -20,6 +20,7 @@ pub mod outbox;
 pub mod pack;
 pub mod panel_work;
 pub mod referrals;
+pub mod reports;
 pub mod setup;
 pub mod sso;
 pub mod tokens;

@@ -264,3 +264,260 @@ async fn futures_join<T>(tasks: Vec<tokio::task::JoinHandle<T>>) -> Vec<T> {
     }
     out
 }
+
+/// A team manager signs off a referral on one app instance while another team manager returns
+/// the same referral on the other, at the same moment, for 20 referrals (R2, SIGN-01): exactly
+/// one of the two actions stands, the other is refused cleanly, the referral is in the winner's
+/// state, the loser wrote nothing, and the audit chain holds one event for the winner only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r2_sign_off_and_return_of_one_referral_race_across_two_instances() {
+    use carepanel_app::referrals::NewReferral;
+    use carepanel_app::setup::NewChild;
+    use carepanel_domain::Money;
+    use carepanel_domain::lifecycle::ReferralState;
+    use carepanel_store::entity::{audit_event, referral, sign_off};
+
+    /// How many audit events of `action` were written about referral `id`.
+    async fn audit_events(db: &sea_orm::DatabaseConnection, id: &str, action: &str) -> u64 {
+        audit_event::Entity::find()
+            .filter(audit_event::Column::Entity.eq("referral"))
+            .filter(audit_event::Column::EntityId.eq(id))
+            .filter(audit_event::Column::Action.eq(action))
+            .count(db)
+            .await
+            .unwrap()
+    }
+
+    const RACES: usize = 20;
+    for backend in Backend::ALL {
+        let t = TestDb::new(backend).await.unwrap();
+        let clock = Arc::new(FixedClock::at(at("2026-11-27T10:00")));
+        let a = app_on(t.db.clone(), clock.clone());
+        let b = app_on(t.reconnect().await.unwrap(), clock.clone());
+        a.ensure_council("bexley").await.unwrap();
+        let team = a
+            .create_team("bexley", "Children in Need East")
+            .await
+            .unwrap();
+        let sw = a
+            .create_person(
+                "bexley",
+                Some(&team),
+                "Avery Social",
+                "sw@bexley.example",
+                &[("social-worker", None)],
+            )
+            .await
+            .unwrap();
+        // Two managers of the author's team: either may act at the first step of the chain.
+        let signer = a
+            .create_person(
+                "bexley",
+                Some(&team),
+                "Blake Teamlead",
+                "tm1@bexley.example",
+                &[("team-manager", None)],
+            )
+            .await
+            .unwrap();
+        let returner = a
+            .create_person(
+                "bexley",
+                Some(&team),
+                "Bryn Teamlead",
+                "tm2@bexley.example",
+                &[("team-manager", None)],
+            )
+            .await
+            .unwrap();
+
+        // 20 referrals awaiting the team manager's sign-off (chain: team manager, then service
+        // manager, for a package over 1,000 pounds).
+        let mut ids = Vec::new();
+        for n in 0..RACES {
+            let case = format!("LL-R2{n:04}");
+            let child = a
+                .register_child(
+                    &sw,
+                    NewChild {
+                        case_system: "Liquid Logic",
+                        case_system_id: &case,
+                        name: &format!("Child {case}"),
+                        date_of_birth: chrono::NaiveDate::from_ymd_opt(2014, 3, 2).unwrap(),
+                        sex: Some("F"),
+                        ethnicity: Some("WBRI"),
+                        disability: None,
+                        legal_status: Some("V2"),
+                        looked_after: false,
+                    },
+                )
+                .await
+                .unwrap();
+            let answers = {
+                let (_, panel) = a.panel("bexley-rcp").unwrap();
+                let form = panel.form("bexley-referral").unwrap();
+                (
+                    form.id.clone(),
+                    carepanel_app::demo_data::sample_answers(
+                        form,
+                        chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+                    ),
+                )
+            };
+            let id = a
+                .create_draft(
+                    &sw,
+                    NewReferral {
+                        panel_id: "bexley-rcp".into(),
+                        category: "support-package-over-1000".into(),
+                        child_id: child,
+                        form_id: Some(answers.0),
+                        answers: answers.1,
+                        amount: Some(Money::from_pounds(3250)),
+                        children: 1,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+            assert_eq!(
+                a.send(&sw, &id).await.unwrap(),
+                ReferralState::AwaitingSignOff { step: 0 },
+                "{backend:?}"
+            );
+            ids.push(id);
+        }
+
+        let (mut signed, mut returned, mut conflicts) = (0usize, 0usize, 0usize);
+        for (n, id) in ids.iter().enumerate() {
+            // Alternate which instance signs, so each backend's pool both wins and loses.
+            let (sign_app, return_app) = if n % 2 == 0 {
+                (a.clone(), b.clone())
+            } else {
+                (b.clone(), a.clone())
+            };
+            let start = Arc::new(tokio::sync::Barrier::new(2));
+            let sign_task = {
+                let (start, who, id) = (start.clone(), signer.clone(), id.clone());
+                tokio::spawn(async move {
+                    start.wait().await;
+                    sign_app.sign_off(&who, &id).await
+                })
+            };
+            let return_task = {
+                let (start, who, id) = (start.clone(), returner.clone(), id.clone());
+                tokio::spawn(async move {
+                    start.wait().await;
+                    return_app
+                        .return_referral(&who, &id, "Add the genogram and the weekly costs")
+                        .await
+                })
+            };
+            let signing = sign_task.await.unwrap();
+            let returning = return_task.await.unwrap();
+
+            // Exactly one action stands.
+            let (sign_won, loser) = match (&signing, &returning) {
+                (Ok(_), Err(e)) => (true, e),
+                (Err(e), Ok(())) => (false, e),
+                _ => panic!(
+                    "{backend:?} referral {n}: exactly one of sign-off and return must succeed: \
+                     sign-off {signing:?}, return {returning:?}"
+                ),
+            };
+            if sign_won {
+                signed += 1;
+                assert_eq!(
+                    signing.as_ref().unwrap(),
+                    &ReferralState::AwaitingSignOff { step: 1 },
+                    "{backend:?}"
+                );
+            } else {
+                returned += 1;
+            }
+
+            // The other is refused cleanly: a refusal naming its rule, or the lost-update guard's
+            // "changed by someone else at the same moment"; never a database or internal error.
+            match loser {
+                AppError::Refused { requirement, .. } => {
+                    assert_eq!(requirement, "SIGN-01", "{backend:?}: {loser}")
+                }
+                AppError::Forbidden { rule, .. } => {
+                    assert_eq!(rule, "SIGN-01", "{backend:?}: {loser}")
+                }
+                AppError::Conflict(message) => {
+                    assert!(message.contains("someone else"), "{backend:?}: {message}");
+                    conflicts += 1;
+                }
+                other => panic!(
+                    "{backend:?} referral {n}: the losing action failed instead of being \
+                     refused cleanly: {other:?}"
+                ),
+            }
+
+            // The referral is in the winner's state.
+            let r = referral::Entity::find_by_id(id.clone())
+                .one(&a.db)
+                .await
+                .unwrap()
+                .unwrap();
+            let next = a.next_signatory(&sw, id).await.unwrap();
+            if sign_won {
+                assert_eq!(r.state, "awaiting-sign-off", "{backend:?}");
+                assert_eq!(next.as_deref(), Some("service-manager"), "{backend:?}");
+            } else {
+                assert_eq!(r.state, "returned", "{backend:?}");
+                assert_eq!(next, None, "{backend:?}");
+            }
+            // Send left it at version 2; exactly one change since: no lost or double update.
+            assert_eq!(r.version, 3, "{backend:?} referral {n}");
+
+            // Only the winner's sign-off row was written.
+            let rows = sign_off::Entity::find()
+                .filter(sign_off::Column::ReferralId.eq(id.clone()))
+                .all(&a.db)
+                .await
+                .unwrap();
+            let outcomes: Vec<(&str, &str)> = rows
+                .iter()
+                .map(|s| (s.outcome.as_str(), s.person_id.as_str()))
+                .collect();
+            if sign_won {
+                assert_eq!(
+                    outcomes,
+                    vec![("approved", signer.person_id.as_str())],
+                    "{backend:?}"
+                );
+            } else {
+                assert_eq!(
+                    outcomes,
+                    vec![("returned", returner.person_id.as_str())],
+                    "{backend:?}"
+                );
+            }
+
+            // One audit event for the winner, none for the loser.
+            let sign_events = audit_events(&a.db, id, "referral.sign-off").await;
+            let return_events = audit_events(&a.db, id, "referral.return").await;
+            assert_eq!(
+                (sign_events, return_events),
+                if sign_won { (1, 0) } else { (0, 1) },
+                "{backend:?} referral {n}"
+            );
+        }
+        assert_eq!(signed + returned, RACES, "{backend:?}");
+        // The author was told of each return exactly once, and of no refused one.
+        assert_eq!(
+            queued(&a, carepanel_app::outbox::kinds::RETURNED)
+                .await
+                .len(),
+            returned,
+            "{backend:?}"
+        );
+        eprintln!(
+            "{backend:?}: {signed} signed off, {returned} returned, {conflicts} losers refused by the lost-update guard"
+        );
+        carepanel_store::audit::verify(&a.db).await.unwrap();
+        t.drop_schema().await;
+    }
+}

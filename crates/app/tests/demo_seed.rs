@@ -13,22 +13,125 @@ use common::*;
 use sea_orm::{EntityTrait, PaginatorTrait};
 use std::sync::Arc;
 
-async fn seeded(backend: Backend) -> (TestDb, carepanel_app::demo::SeedReport) {
-    let t = TestDb::new(backend).await.unwrap();
-    let clock = Arc::new(FixedClock::at(london_to_utc(
+fn demo_clock() -> Arc<FixedClock> {
+    Arc::new(FixedClock::at(london_to_utc(
         chrono::NaiveDateTime::parse_from_str("2026-11-25T09:00", "%Y-%m-%dT%H:%M").unwrap(),
-    )));
-    let app = App {
-        db: t.db.clone(),
+    )))
+}
+
+fn demo_app(db: sea_orm::DatabaseConnection, clock: Arc<FixedClock>) -> App {
+    App {
+        db,
         policies: Arc::new(PolicySet::parse(POLICIES).unwrap()),
         calendar: Arc::new(WorkingCalendar::new(
             BankHolidays::from_govuk_json(include_str!("../../../data/bank-holidays.json"))
                 .unwrap(),
         )),
-        clock: clock.clone(),
-    };
+        clock,
+    }
+}
+
+async fn seeded(backend: Backend) -> (TestDb, carepanel_app::demo::SeedReport) {
+    let t = TestDb::new(backend).await.unwrap();
+    let clock = demo_clock();
+    let app = demo_app(t.db.clone(), clock.clone());
     let report = app.seed_demo(&clock, Scale::Weeks(3), 7).await.unwrap();
     (t, report)
+}
+
+/// The spending report (FIN-05) agrees with the commitments added up one by one, on both
+/// backends; it covers only the panels the reader may see, and names the field it refuses.
+#[tokio::test]
+async fn spend_report_adds_up_the_commitments_by_panel_quarter_and_category() {
+    use carepanel_store::entity::{commitment, person};
+    use chrono::Datelike;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    use std::collections::BTreeMap;
+    for backend in Backend::ALL {
+        let (t, _) = seeded(backend).await;
+        let app = demo_app(t.db.clone(), demo_clock());
+        let today = app.local_now().date();
+        let finance = person::Entity::find()
+            .filter(person::Column::Email.eq("finance-officer@bexley.example"))
+            .one(&t.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let actor = app.actor(&finance.id).await.unwrap();
+        let period = carepanel_app::reports::years("fy-2024", "fy", today).unwrap();
+        let report = app.spend_report(&actor, period).await.unwrap();
+        let panels: Vec<String> = app
+            .finance_panels(&actor)
+            .iter()
+            .map(|(_, p)| p.id.clone())
+            .collect();
+        let mut expected: BTreeMap<(String, i64, i64, String), (i64, i64)> = BTreeMap::new();
+        for c in commitment::Entity::find()
+            .filter(commitment::Column::CouncilId.eq("bexley"))
+            .all(&t.db)
+            .await
+            .unwrap()
+        {
+            let Some(start) = c.start_date else { continue };
+            if start < period.from || start > period.to || !panels.contains(&c.panel_id) {
+                continue;
+            }
+            let fy = i64::from(if start.month() >= 4 {
+                start.year()
+            } else {
+                start.year() - 1
+            });
+            let quarter = i64::from((start.month() + 8) % 12 / 3 + 1);
+            let e = expected
+                .entry((c.panel_id, fy, quarter, c.category))
+                .or_default();
+            e.0 += 1;
+            e.1 += c.total_pence;
+        }
+        let got: BTreeMap<_, _> = report
+            .rows
+            .iter()
+            .map(|r| {
+                (
+                    (r.panel_id.clone(), r.year, r.quarter, r.category.clone()),
+                    (r.commitments, r.total_pence),
+                )
+            })
+            .collect();
+        assert!(!expected.is_empty(), "{backend:?}: the demo commits spend");
+        assert_eq!(got, expected, "{backend:?}");
+        assert_eq!(
+            report.total_pence,
+            expected.values().map(|v| v.1).sum::<i64>()
+        );
+        // A social worker may not read it; a backwards or too long run is refused by field.
+        let worker = person::Entity::find()
+            .filter(person::Column::Email.eq("worker11@bexley.example"))
+            .one(&t.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let worker = app.actor(&worker.id).await.unwrap();
+        let refused = app.spend_report(&worker, period).await.unwrap_err();
+        assert!(
+            refused.to_string().contains("FIN-05") || format!("{refused:?}").contains("FIN-05"),
+            "{refused:?}"
+        );
+        for (from, to) in [
+            ("fy-2025", "fy-2024"),
+            ("fy-2010", "fy-2025"),
+            ("2025-04", "fy"),
+        ] {
+            let err = carepanel_app::reports::years(from, to, today).unwrap_err();
+            assert!(
+                format!("{err:?}").contains("FIN-05"),
+                "{from}..{to}: {err:?}"
+            );
+        }
+        let bad_from = carepanel_app::reports::years("2025-04", "fy", today).unwrap_err();
+        assert!(format!("{bad_from:?}").contains("\"from\""), "{bad_from:?}");
+        t.drop_schema().await;
+    }
 }
 
 #[tokio::test]

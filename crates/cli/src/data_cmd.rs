@@ -241,6 +241,17 @@ pub struct ServeDemo {
 }
 
 pub fn serve_cmd(loaded: Loaded, db: &DbArg, bind: &str, opts: &ServeDemo) -> Result<ExitCode> {
+    if cfg!(feature = "bench-unguarded") {
+        if !bind.starts_with("127.0.0.1:") {
+            return Err(bad(
+                "this is the P4 benchmark's build, with the security layers off: it serves 127.0.0.1 only",
+            )
+            .into());
+        }
+        eprintln!(
+            "WARNING: benchmark build with sessions cached in memory, no security headers and reads unaudited; never serve it to anyone"
+        );
+    }
     let url = db.url();
     let start = match &opts.clock {
         Some(t) => Some(

@@ -1,7 +1,7 @@
 //! The carepanel command line: serve, policy, what-if, migrate, demo, documents, tokens, audit,
 //! backup and restore.
 
-mod context;
+pub mod context;
 mod data_cmd;
 mod documents_cmd;
 mod policy_cmd;

@@ -206,5 +206,14 @@ mod tests {
             proptest::prop_assert_eq!(Money::parse(&m.plain()), Ok(m));
             proptest::prop_assert_eq!(Money::parse(&m.to_string()), Ok(m));
         }
+
+        /// R6: whatever is typed into a money field, parsing never panics, and what it accepts
+        /// reads back the same.
+        #[test]
+        fn r6_any_text_parses_or_is_refused(text in "\\PC{0,24}|[-£0-9.,  ]{0,24}") {
+            if let Ok(m) = Money::parse(&text) {
+                proptest::prop_assert_eq!(Money::parse(&m.plain()), Ok(m));
+            }
+        }
     }
 }

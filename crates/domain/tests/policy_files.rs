@@ -304,7 +304,7 @@ fn not_toml_at_all_is_refused_not_panicked() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig { cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(64), ..ProptestConfig::default() })]
     /// R6 (fast): random edits of a real policy file never panic; a changed file either loads or
     /// yields errors that each name a file.
     #[test]

@@ -75,7 +75,7 @@ fn cal_05_monthly_panels_meet_once_a_month() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(400))]
+    #![proptest_config(ProptestConfig { cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(400), ..ProptestConfig::default() })]
 
     #[test]
     fn sched_02_sched_03_a_listing_is_the_first_meeting_whose_cutoff_it_meets(

@@ -278,3 +278,84 @@ pub async fn export(
     )
         .into_response()
 }
+
+/// The financial years offered by the spending report: the current one and the nine before it.
+fn years(today: NaiveDate) -> Vec<(String, String)> {
+    let fy = Period::financial_year(today).from.year();
+    (0..carepanel_app::reports::MAX_YEARS)
+        .map(|back| {
+            let y = fy - back;
+            (format!("fy-{y}"), format!("{y}–{:02}", (y + 1) % 100))
+        })
+        .collect()
+}
+
+/// Committed spend by panel, quarter and category over a run of financial years (FIN-05).
+pub async fn spend_page(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let s = match signed_in(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let today = state.app.local_now().date();
+    let this_year = Period::financial_year(today);
+    let default = format!("fy-{}", this_year.from.year());
+    let value = |field: &str| {
+        q.get(field)
+            .filter(|v| !v.is_empty())
+            .cloned()
+            .unwrap_or_else(|| default.clone())
+    };
+    let (from_value, to_value) = (value("from"), value("to"));
+    let mut problems = Problems::default();
+    let period = match carepanel_app::reports::years(&from_value, &to_value, today) {
+        Ok(p) => p,
+        Err(AppError::Invalid(errs)) => {
+            problems.add_errors(errs);
+            this_year
+        }
+        Err(e) => return error_page(&state, &e),
+    };
+    let report = match state.app.spend_report(&s.actor, period).await {
+        Ok(r) => r,
+        Err(e) => return error_page(&state, &e),
+    };
+    let rows: Vec<_> = report
+        .rows
+        .iter()
+        .map(|r| {
+            context! {
+                panel => r.panel_name,
+                year => format!("{}–{:02}", r.year, (r.year + 1) % 100),
+                quarter => format!("Q{}", r.quarter),
+                category => r.category,
+                commitments => r.commitments,
+                total => pounds(r.total_pence),
+            }
+        })
+        .collect();
+    let errors = (!problems.is_empty()).then(|| problems.0.clone());
+    render_form(
+        &state,
+        "spend.html",
+        context! {
+            title => "Committed spend",
+            actor_name => s.name.clone(),
+            nav => s.nav,
+            csrf => s.csrf.clone(),
+            year_items => crate::choice_items(None, &years(today)),
+            from_value,
+            to_value,
+            from => report.period.from.format("%-d %B %Y").to_string(),
+            to => report.period.to.format("%-d %B %Y").to_string(),
+            rows,
+            total => pounds(report.total_pence),
+            inline => problems.for_field(),
+            errors,
+        },
+        &problems,
+    )
+}

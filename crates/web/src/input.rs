@@ -168,7 +168,12 @@ fn month_number(text: &str) -> Option<u32> {
     let lower = text.to_ascii_lowercase();
     NAMES
         .iter()
-        .position(|n| lower.len() >= 3 && n.starts_with(&lower[..3]) && month_word_ok(&lower))
+        .position(|n| {
+            // `get` and not slicing: typed text may have a multi-byte character at byte 3.
+            lower
+                .get(..3)
+                .is_some_and(|start| n.starts_with(start) && month_word_ok(&lower))
+        })
         .map(|i| i as u32 + 1)
 }
 
@@ -295,6 +300,22 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
         )
+    }
+
+    /// R6: a month box holding a character of several bytes at the third byte was sliced
+    /// through the character and panicked; it is now refused like any other non-month.
+    #[test]
+    fn month_boxes_with_multibyte_text_are_refused_not_panicked() {
+        for month in ["ma€", "mé", "m😀rch", "ма", "\u{202e}mar", "maŕch"] {
+            let mut p = Problems::default();
+            let typed = posted(&[("d-day", "1"), ("d-month", month), ("d-year", "2027")]);
+            assert_eq!(
+                date_parts(&typed, "d", "Start date", &mut p),
+                None,
+                "{month}"
+            );
+            assert!(!p.is_empty(), "{month}: the month box is named");
+        }
     }
 
     #[test]

@@ -71,6 +71,7 @@ pub fn templates() -> Environment<'static> {
         ),
         ("cancel.html", include_str!("../templates/cancel.html")),
         ("finance.html", include_str!("../templates/finance.html")),
+        ("spend.html", include_str!("../templates/spend.html")),
         ("messages.html", include_str!("../templates/messages.html")),
         ("tokens.html", include_str!("../templates/tokens.html")),
         (
@@ -242,6 +243,7 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<WebState>)> {
         ),
         ("POST", "/interim/{id}/ratify", post(decision_pages::ratify)),
         ("GET", "/finance", get(finance_pages::finance_page)),
+        ("GET", "/reports/spend", get(finance_pages::spend_page)),
         ("POST", "/finance/sign-off", post(finance_pages::sign_off)),
         ("GET", "/exports/{id}", get(finance_pages::export)),
         ("GET", "/admin/people", get(admin_pages::people_page)),
@@ -298,7 +300,7 @@ pub fn router(state: WebState) -> Router {
         router = router.route(path, handler);
     }
     let (api, _) = api::api();
-    router
+    let router = router
         .merge(api)
         .route("/api/openapi.json", get(api::openapi_document))
         .fallback(not_found)
@@ -307,8 +309,11 @@ pub fn router(state: WebState) -> Router {
             plain_rejections,
         ))
         .layer(middleware::from_fn(api::problems_for_rejections))
-        .layer(middleware::from_fn(security_headers))
-        .with_state(state)
+        .layer(middleware::from_fn(log_denials));
+    // The P4 benchmark's comparison build leaves the security headers off.
+    #[cfg(not(feature = "bench-unguarded"))]
+    let router = router.layer(middleware::from_fn(security_headers));
+    router.with_state(state)
 }
 
 /// A request the framework itself refuses before any page sees it (a body that cannot be read
@@ -358,6 +363,7 @@ async fn plain_rejections(State(state): State<WebState>, req: Request, next: Nex
 
 /// Security headers on every response (R10): a CSP without `unsafe-inline`, HSTS, nosniff,
 /// Referrer-Policy and no framing.
+#[cfg_attr(feature = "bench-unguarded", allow(dead_code))]
 async fn security_headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
@@ -409,6 +415,7 @@ fn set_cookie(name: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
 }
 
 /// The signed-in person, if any.
+#[derive(Clone)]
 pub(crate) struct Session {
     actor: Actor,
     csrf: String,
@@ -422,6 +429,10 @@ async fn session(state: &WebState, headers: &HeaderMap) -> Result<Option<Session
     let Some(token) = cookie(headers, SESSION_COOKIE) else {
         return Ok(None);
     };
+    #[cfg(feature = "bench-unguarded")]
+    if let Some(s) = unguarded::cached(&token) {
+        return Ok(Some(s));
+    }
     let Some((actor, csrf)) = auth::resolve(&state.app, &token).await? else {
         return Ok(None);
     };
@@ -431,13 +442,40 @@ async fn session(state: &WebState, headers: &HeaderMap) -> Result<Option<Session
         .map(|p| p.name)
         .unwrap_or_default();
     let nav = state.app.menu(&actor);
-    Ok(Some(Session {
+    let session = Session {
         actor,
         csrf,
         name,
         token,
         nav,
-    }))
+    };
+    #[cfg(feature = "bench-unguarded")]
+    unguarded::keep(&session);
+    Ok(Some(session))
+}
+
+/// The P4 benchmark's comparison build (feature `bench-unguarded`, never served to anyone): a
+/// session, once resolved, is kept in memory and never looked up, checked or touched again.
+#[cfg(feature = "bench-unguarded")]
+mod unguarded {
+    use super::Session;
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+
+    fn sessions() -> &'static Mutex<HashMap<String, Session>> {
+        static SESSIONS: OnceLock<Mutex<HashMap<String, Session>>> = OnceLock::new();
+        SESSIONS.get_or_init(Default::default)
+    }
+
+    pub fn cached(token: &str) -> Option<Session> {
+        sessions().lock().ok()?.get(token).cloned()
+    }
+
+    pub fn keep(s: &Session) {
+        if let Ok(mut map) = sessions().lock() {
+            map.insert(s.token.clone(), s.clone());
+        }
+    }
 }
 
 pub(crate) fn render(state: &WebState, name: &str, ctx: minijinja::Value) -> Response {
@@ -503,6 +541,32 @@ pub(crate) fn error_page(state: &WebState, e: &AppError) -> Response {
     };
     let mut res = render(state, "error.html", context! { title, message });
     *res.status_mut() = status;
+    if status == StatusCode::FORBIDDEN {
+        res.extensions_mut().insert(Denied(e.to_string()));
+    }
+    res
+}
+
+/// A refusal's message and rule, carried on its response for the denial log (R4).
+#[derive(Clone, Debug)]
+pub struct Denied(pub String);
+
+/// Every denial is logged, with the method, path and the rule that refused it (R4). A 403
+/// without a named rule is logged too.
+async fn log_denials(req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let res = next.run(req).await;
+    if res.status() == StatusCode::FORBIDDEN {
+        let why = res
+            .extensions()
+            .get::<Denied>()
+            .map_or("refused", |d| d.0.as_str());
+        eprintln!(
+            "carepanel: denied {method} {path} at {}: {why}",
+            chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ")
+        );
+    }
     res
 }
 

@@ -297,14 +297,9 @@ fn header_problems(h: &axum::http::HeaderMap) -> Vec<String> {
     problems
 }
 
-async fn request(
-    w: &World,
-    method: &str,
-    path: &str,
-    who: &str,
-) -> (StatusCode, Option<String>, Vec<String>) {
-    let uri = path
-        .replace("{id}", &w.referral)
+/// The table's path with the world's records put in.
+fn route_uri(w: &World, path: &str) -> String {
+    path.replace("{id}", &w.referral)
         .replace("{meeting}", &w.meeting)
         .replace("{child}", &w.child)
         .replace("{item}", &w.item)
@@ -313,7 +308,16 @@ async fn request(
         .replace("{person}", &w.person)
         .replace("{token}", &w.api_token)
         .replace("{council}", "bexley")
-        .replace("{export}", "decisions.csv?panel=bexley-rcp&period=fy");
+        .replace("{export}", "decisions.csv?panel=bexley-rcp&period=fy")
+}
+
+async fn request(
+    w: &World,
+    method: &str,
+    path: &str,
+    who: &str,
+) -> (StatusCode, Option<String>, Vec<String>) {
+    let uri = route_uri(w, path);
     let mut b = Request::builder().method(method).uri(uri);
     let mut body = String::new();
     if let Some((token, csrf)) = w.tokens.get(who) {
@@ -339,7 +343,15 @@ async fn request(
         .get(header::LOCATION)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    (res.status(), location, header_problems(res.headers()))
+    let mut problems = header_problems(res.headers());
+    // Every denial is logged with the rule that refused it (R4): the log takes it from here.
+    if res.status() == StatusCode::FORBIDDEN {
+        match res.extensions().get::<carepanel_web::Denied>() {
+            Some(d) if d.0.contains('(') && d.0.ends_with(')') => {}
+            other => problems.push(format!("a denial without its rule for the log: {other:?}")),
+        }
+    }
+    (res.status(), location, problems)
 }
 
 #[tokio::test]
@@ -405,7 +417,7 @@ async fn r4_r10_every_route_for_every_person_matches_the_access_table_with_its_h
             let (status, location, headers) = request(w, method, path, who).await;
             if !headers.is_empty() {
                 wrong.push(format!(
-                    "{method} {path} as {who}: security headers missing or wrong: {}",
+                    "{method} {path} as {who}: security headers or denial log wrong: {}",
                     headers.join(", ")
                 ));
             }
@@ -425,4 +437,146 @@ async fn r4_r10_every_route_for_every_person_matches_the_access_table_with_its_h
         wrong.join("\n")
     );
     assert_eq!(checked, rows.len() * PEOPLE.len());
+}
+
+/// One POST as `who` (or, for the sign-in form, as someone not signed in with the right
+/// password) carrying `csrf` as its token, or no token at all; the status and the page.
+async fn post_with_token(
+    w: &World,
+    path: &str,
+    who: &str,
+    csrf: Option<&str>,
+) -> (StatusCode, String) {
+    use http_body_util::BodyExt;
+    let mut b = Request::builder().method("POST").uri(route_uri(w, path));
+    let token_field = csrf.map(|c| format!("csrf={c}&")).unwrap_or_default();
+    let body;
+    if path == "/sign-in" {
+        // The sign-in form's own token is the one its page put in a cookie.
+        b = b.header(
+            header::COOKIE,
+            format!("{}={}", auth::LOGIN_CSRF_COOKIE, auth::token()),
+        );
+        body = format!("{token_field}email=author%40bexley.example&password=access+test");
+    } else {
+        let (session, _) = &w.tokens[who];
+        b = b.header(
+            header::COOKIE,
+            format!("{}={session}", auth::SESSION_COOKIE),
+        );
+        if path.ends_with("/attachments") {
+            let token_part = csrf
+                .map(|c| {
+                    format!("--XX\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{c}\r\n")
+                })
+                .unwrap_or_default();
+            body = format!(
+                "{token_part}--XX\r\nContent-Disposition: form-data; name=\"document\"\r\n\r\nassessment\r\n--XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\nnotes\r\n--XX--\r\n"
+            );
+            b = b.header(header::CONTENT_TYPE, "multipart/form-data; boundary=XX");
+        } else {
+            body = format!("{token_field}comments=Please+add+the+costs+per+week");
+        }
+    }
+    if !path.ends_with("/attachments") {
+        b = b.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    }
+    let res = router(w.state.clone())
+        .oneshot(b.body(Body::from(body)).unwrap())
+        .await
+        .unwrap();
+    let status = res.status();
+    let page =
+        String::from_utf8_lossy(&res.into_body().collect().await.unwrap().to_bytes()).into_owned();
+    (status, page)
+}
+
+/// R5: every state-changing page route (every POST in the access table) refuses a request
+/// whose CSRF token is missing, made up, or another session's: 403 with the "form had expired"
+/// refusal (rule R5), and nothing happens: no audit event, no session opened or ended. Each
+/// route is tried as the first person the table lets use it; where the table lets no one in
+/// this world use it, as the author, and the message shows that the token check, not the
+/// access check, refused it.
+#[tokio::test]
+async fn r5_every_post_route_refuses_a_missing_or_forged_csrf_token() {
+    /// How many audit events and sessions there are.
+    async fn counts(db: &sea_orm::DatabaseConnection) -> (u64, u64) {
+        use carepanel_store::entity::{audit_event, session};
+        use sea_orm::{EntityTrait, PaginatorTrait};
+        (
+            audit_event::Entity::find().count(db).await.unwrap(),
+            session::Entity::find().count(db).await.unwrap(),
+        )
+    }
+    let table: toml::Value = toml::from_str(include_str!("access.toml")).unwrap();
+    let rows = table["route"].as_array().unwrap();
+    let w = world().await;
+    let db = &w.state.app.db;
+    let mut wrong = Vec::new();
+    let mut routes_checked = 0;
+    for row in rows {
+        if row["method"].as_str() != Some("POST") {
+            continue;
+        }
+        let path = row["path"].as_str().unwrap();
+        let who = if path == "/sign-in" {
+            "anonymous"
+        } else {
+            PEOPLE
+                .iter()
+                .copied()
+                .filter(|p| *p != "anonymous")
+                .find(|p| !matches!(row[*p].as_str(), Some("forbidden" | "sign-in")))
+                .unwrap_or("author")
+        };
+        let other = if who == "author" {
+            "team-manager"
+        } else {
+            "author"
+        };
+        let made_up = auth::token();
+        let variants = [
+            ("no token", None),
+            ("a made-up token", Some(made_up.as_str())),
+            ("another session's token", Some(w.tokens[other].1.as_str())),
+        ];
+        for (what, csrf) in variants {
+            let before = counts(db).await;
+            let (status, page) = post_with_token(&w, path, who, csrf).await;
+            let after = counts(db).await;
+            if status != StatusCode::FORBIDDEN {
+                wrong.push(format!(
+                    "POST {path} as {who} with {what}: {status}, not 403"
+                ));
+            } else if !page.contains("form had expired") {
+                wrong.push(format!(
+                    "POST {path} as {who} with {what}: 403, but not the CSRF refusal"
+                ));
+            }
+            if after != before {
+                wrong.push(format!(
+                    "POST {path} as {who} with {what}: (audit events, sessions) went from {before:?} to {after:?}"
+                ));
+            }
+        }
+        routes_checked += 1;
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} problems over {routes_checked} POST routes:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    let posts = routes().iter().filter(|(m, _, _)| *m == "POST").count();
+    assert_eq!(
+        routes_checked, posts,
+        "every POST route the app serves was tried"
+    );
+    // No forged sign-out ended anyone's session.
+    for (who, (token, _)) in &w.tokens {
+        assert!(
+            auth::resolve(&w.state.app, token).await.unwrap().is_some(),
+            "{who}'s session survived"
+        );
+    }
 }

@@ -276,6 +276,167 @@ async fn r5_lockout_idle_timeout_and_disabled_accounts() {
     );
 }
 
+/// A session kept busy never lapses for idleness, but it ends at the absolute timeout counted
+/// from sign-in, however recently it was used (R5).
+#[tokio::test]
+async fn r5_absolute_timeout_ends_even_a_busy_session() {
+    use carepanel_store::entity::session as stored;
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let site = site().await;
+    let ok = sign_in(&site, "quinn%40bexley.example", "correct+horse+battery").await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let signed_in_at = site.state.app.now();
+    let session = format!(
+        "{}={}",
+        auth::SESSION_COOKIE,
+        cookie_value(&ok, auth::SESSION_COOKIE).unwrap()
+    );
+    // A request every (idle timeout - 1 minute): never idle long enough to lapse.
+    let step = auth::IDLE_TIMEOUT - chrono::Duration::minutes(1);
+    let last_moment = signed_in_at + auth::ABSOLUTE_TIMEOUT - chrono::Duration::minutes(1);
+    let mut at = signed_in_at;
+    let mut requests = 0;
+    while at + step < last_moment {
+        at += step;
+        site.clock.set(at);
+        let r = call(&site, get("/referrals", Some(&session))).await;
+        assert_eq!(
+            r.status,
+            StatusCode::OK,
+            "the busy session lapsed {} minutes after sign-in",
+            (at - signed_in_at).num_minutes()
+        );
+        requests += 1;
+    }
+    assert!(
+        requests as i64 >= auth::ABSOLUTE_TIMEOUT.num_minutes() / step.num_minutes() - 1,
+        "{requests} requests"
+    );
+    // A minute before the absolute timeout it is still live.
+    site.clock.set(last_moment);
+    assert_eq!(
+        call(&site, get("/referrals", Some(&session))).await.status,
+        StatusCode::OK,
+        "the session ended before its absolute timeout"
+    );
+    // Two minutes later, one minute past the absolute timeout, it has ended: never idle, yet
+    // sent to sign in, and its row is gone.
+    site.clock
+        .set(signed_in_at + auth::ABSOLUTE_TIMEOUT + chrono::Duration::minutes(1));
+    let after = call(&site, get("/referrals", Some(&session))).await;
+    assert_eq!(after.status, StatusCode::SEE_OTHER, "{}", after.body);
+    assert_eq!(after.headers.get(header::LOCATION).unwrap(), "/sign-in");
+    let left = stored::Entity::find()
+        .filter(stored::Column::PersonId.eq(site.person.clone()))
+        .count(&site.state.app.db)
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "the expired session was deleted");
+    // Signing in again starts a new session with a new absolute limit.
+    let again = sign_in(&site, "quinn%40bexley.example", "correct+horse+battery").await;
+    let fresh = format!(
+        "{}={}",
+        auth::SESSION_COOKIE,
+        cookie_value(&again, auth::SESSION_COOKIE).unwrap()
+    );
+    assert_eq!(
+        call(&site, get("/referrals", Some(&fresh))).await.status,
+        StatusCode::OK
+    );
+}
+
+/// Passwords are stored as argon2id hashes (PHC strings), salted afresh each time (R5).
+#[tokio::test]
+async fn r5_stored_password_hash_is_argon2id() {
+    use sea_orm::EntityTrait;
+    let site = site().await;
+    let person = carepanel_store::entity::person::Entity::find_by_id(site.person.clone())
+        .one(&site.state.app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let stored = person.password_hash.unwrap();
+    assert!(stored.starts_with("$argon2id$"), "{stored}");
+    assert!(
+        stored.starts_with("$argon2id$v=19$"),
+        "argon2 version 1.3: {stored}"
+    );
+    assert!(!stored.contains("correct horse battery"));
+    // A new random salt each time: the same password never gives the same stored hash.
+    let again = auth::hash_password("correct horse battery").unwrap();
+    assert!(again.starts_with("$argon2id$"), "{again}");
+    assert_ne!(stored, again);
+    // And the stored hash is the one sign-in checks.
+    let ok = sign_in(&site, "quinn%40bexley.example", "correct+horse+battery").await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+}
+
+/// Every cookie carepanel sets is `__Host-`: Secure, Path=/ and no Domain, so it is bound to
+/// this host; it is also HttpOnly and SameSite (R5). Checked on the sign-in page, a successful
+/// sign-in and a sign-out.
+#[tokio::test]
+async fn r5_cookies_are_host_prefixed_without_a_domain() {
+    assert!(auth::SESSION_COOKIE.starts_with("__Host-"));
+    assert!(auth::LOGIN_CSRF_COOKIE.starts_with("__Host-"));
+    let site = site().await;
+    let set_cookies = |r: &Reply| -> Vec<String> {
+        r.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect()
+    };
+    let check = |what: &str, cookies: &[String]| {
+        assert!(!cookies.is_empty(), "{what}: no cookie set");
+        for c in cookies {
+            assert!(c.starts_with("__Host-"), "{what}: {c}");
+            let attributes: Vec<String> = c
+                .split(';')
+                .skip(1)
+                .map(|a| a.trim().to_ascii_lowercase())
+                .collect();
+            assert!(
+                !attributes.iter().any(|a| a.starts_with("domain")),
+                "{what}: a __Host- cookie has no Domain: {c}"
+            );
+            for want in ["secure", "httponly", "path=/"] {
+                assert!(
+                    attributes.iter().any(|a| a == want),
+                    "{what}: {want} missing: {c}"
+                );
+            }
+            assert!(
+                attributes
+                    .iter()
+                    .any(|a| a == "samesite=lax" || a == "samesite=strict"),
+                "{what}: SameSite missing: {c}"
+            );
+        }
+    };
+    let page = call(&site, get("/sign-in", None)).await;
+    check("the sign-in page", &set_cookies(&page));
+    let ok = sign_in(&site, "quinn%40bexley.example", "correct+horse+battery").await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let cookies = set_cookies(&ok);
+    assert!(
+        cookies
+            .iter()
+            .any(|c| c.starts_with(&format!("{}=", auth::SESSION_COOKIE))),
+        "{cookies:?}"
+    );
+    check("signing in", &cookies);
+    let session = format!(
+        "{}={}",
+        auth::SESSION_COOKIE,
+        cookie_value(&ok, auth::SESSION_COOKIE).unwrap()
+    );
+    let referrals = call(&site, get("/referrals", Some(&session))).await;
+    let csrf = form_csrf(&referrals.body);
+    let out = call(&site, post("/sign-out", &session, &format!("csrf={csrf}"))).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    check("signing out", &set_cookies(&out));
+}
+
 #[tokio::test]
 async fn the_stylesheet_is_govuk_frontend_in_arial_without_gds_transport() {
     let site = site().await;

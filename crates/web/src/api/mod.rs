@@ -68,7 +68,16 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let unauthorised = status == StatusCode::UNAUTHORIZED;
+        let denied = (status == StatusCode::FORBIDDEN).then(|| {
+            crate::Denied(match &self.rule {
+                Some(rule) => format!("{} ({rule})", self.detail),
+                None => self.detail.clone(),
+            })
+        });
         let mut res = (status, Json(self)).into_response();
+        if let Some(d) = denied {
+            res.extensions_mut().insert(d);
+        }
         res.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
@@ -238,6 +247,7 @@ pub fn api() -> (axum::Router<WebState>, utoipa::openapi::OpenApi) {
         .routes(routes!(v1::reviews))
         .routes(routes!(v1::interims))
         .routes(routes!(v1::finance_log))
+        .routes(routes!(v1::spend_report))
         .split_for_parts()
 }
 

@@ -891,3 +891,77 @@ pub async fn finance_log(
         unsigned: log.unsigned,
     }))
 }
+
+/// A run of financial years.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct YearsQuery {
+    /// The first financial year: fy (this one) or fy-YYYY (the one starting in April of that
+    /// year); default fy.
+    pub from: Option<String>,
+    /// The last financial year, as `from`; default fy. At most ten years in all.
+    pub to: Option<String>,
+}
+
+/// One cell of the spending report.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SpendRow {
+    pub panel_id: String,
+    pub panel_name: String,
+    /// The financial year, by the calendar year it starts in (2025 is April 2025 to March 2026).
+    pub year: i64,
+    /// 1 (April to June) to 4 (January to March).
+    pub quarter: i64,
+    pub category: String,
+    pub commitments: i64,
+    pub total_pence: i64,
+}
+
+/// Committed spend by panel, quarter and category (FIN-05).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SpendReport {
+    pub from: String,
+    pub to: String,
+    pub rows: Vec<SpendRow>,
+    pub total_pence: i64,
+}
+
+/// Committed spend of the panels whose finance log the token's owner may read, by the quarter
+/// the spending starts and by category.
+#[utoipa::path(get, path = "/api/v1/reports/spend", tag = "finance", params(YearsQuery),
+    responses((status = 200, description = "Done", body = SpendReport),
+        (status = 400, description = "The request could not be read", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token: it is missing, unknown, revoked or expired", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Refused, with the rule that refuses it", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid or refused: each field named with its rule", body = Problem, content_type = "application/problem+json")))]
+pub async fn spend_report(
+    State(state): State<WebState>,
+    token: Token,
+    Query(q): Query<YearsQuery>,
+) -> ApiResult<SpendReport> {
+    let actor = token.need("finance:read")?;
+    let period = carepanel_app::reports::years(
+        q.from.as_deref().unwrap_or(""),
+        q.to.as_deref().unwrap_or(""),
+        state.app.local_now().date(),
+    )?;
+    let report = state.app.spend_report(actor, period).await?;
+    Ok(Json(SpendReport {
+        from: report.period.from.to_string(),
+        to: report.period.to.to_string(),
+        total_pence: report.total_pence,
+        rows: report
+            .rows
+            .into_iter()
+            .map(|r| SpendRow {
+                panel_id: r.panel_id,
+                panel_name: r.panel_name,
+                year: r.year,
+                quarter: r.quarter,
+                category: r.category,
+                commitments: r.commitments,
+                total_pence: r.total_pence,
+            })
+            .collect(),
+    }))
+}
