@@ -377,9 +377,12 @@ fn plan(url: &str, sql: &str) -> Result<String> {
             format!("EXPLAIN {sql};"),
         )
     };
-    let out = Command::new(program)
-        .args(&args)
-        .arg("-c")
+    let mut cmd = Command::new(program);
+    cmd.args(&args);
+    if program == "psql" {
+        cmd.arg("-c");
+    }
+    let out = cmd
         .arg(&explain)
         .output()
         .with_context(|| format!("cannot run {program}"))?;

@@ -466,6 +466,39 @@ impl App {
         })
     }
 
+    /// The labels of several items, keyed by item id, from one read of their referrals.
+    pub(crate) async fn item_labels(
+        &self,
+        panel: &carepanel_domain::policy::Panel,
+        items: &[agenda_item::Model],
+    ) -> Result<std::collections::HashMap<String, String>, AppError> {
+        let ids: Vec<String> = items.iter().filter_map(|i| i.referral_id.clone()).collect();
+        let categories: std::collections::HashMap<String, String> = if ids.is_empty() {
+            Default::default()
+        } else {
+            referral::Entity::find()
+                .filter(referral::Column::Id.is_in(ids))
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(|r| (r.id, r.category))
+                .collect()
+        };
+        Ok(items
+            .iter()
+            .map(|item| {
+                let label = match &item.referral_id {
+                    Some(rid) => categories
+                        .get(rid)
+                        .map(|c| panel.category(c).map_or(c.clone(), |k| k.label.clone()))
+                        .unwrap_or_default(),
+                    None => item.note.clone(),
+                };
+                (item.id.clone(), label)
+            })
+            .collect())
+    }
+
     /// The ids of the panels of the person's council that they work (hold one of the panel's
     /// roles for).
     pub(crate) fn worked_panels(&self, actor: &Actor) -> Vec<String> {
@@ -523,10 +556,13 @@ impl App {
         let start = chrono::NaiveDateTime::parse_from_str(&m.starts_at, "%Y-%m-%dT%H:%M")
             .map_err(|e| AppError::Conflict(e.to_string()))?;
         let plan = crate::meetings::plan_agenda(panel, start, &items);
+        // Every item's label from one read of its referrals, not one read per item.
+        let labels = self.item_labels(panel, &items).await?;
+        let label_of = |i: &agenda_item::Model| labels.get(&i.id).cloned().unwrap_or_default();
         let mut running = Vec::new();
         for slot in &plan.slots {
             if let Some(item) = items.iter().find(|i| i.id == slot.id) {
-                let label = self.item_label(panel, item).await?;
+                let label = label_of(item);
                 running.push((
                     item.clone(),
                     label,
@@ -537,7 +573,7 @@ impl App {
         }
         let mut for_chair = Vec::new();
         for i in items.iter().filter(|i| i.status == "for-chair") {
-            for_chair.push((i.clone(), self.item_label(panel, i).await?));
+            for_chair.push((i.clone(), label_of(i)));
         }
         // What the chair may reorder: every standard item still waiting (AGD-02).
         let mut waiting = Vec::new();
@@ -545,7 +581,7 @@ impl App {
             .iter()
             .filter(|i| i.kind == "standard" && (i.status == "listed" || i.status == "for-chair"))
         {
-            waiting.push((i.clone(), self.item_label(panel, i).await?));
+            waiting.push((i.clone(), label_of(i)));
         }
         let chairs =
             crate::access::holds(policy, actor, &panel.id, &panel.chair.eligible).is_some();

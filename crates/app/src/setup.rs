@@ -293,6 +293,11 @@ impl App {
     /// The actor for a stored person: their council, team and roles (sessions and API tokens
     /// resolve to this).
     pub async fn actor(&self, person_id: &str) -> Result<Actor, AppError> {
+        Ok(self.actor_named(person_id).await?.0)
+    }
+
+    /// The actor and the person's name, from the same reads.
+    pub async fn actor_named(&self, person_id: &str) -> Result<(Actor, String), AppError> {
         use carepanel_store::entity::{person, person_role};
         use sea_orm::{ColumnTrait, QueryFilter};
         let p = person::Entity::find_by_id(person_id.to_string())
@@ -306,7 +311,7 @@ impl App {
             .filter(person_role::Column::PersonId.eq(person_id))
             .all(&self.db)
             .await?;
-        Ok(Actor {
+        let actor = Actor {
             person_id: p.id,
             council_id: p.council_id,
             team_id: p.team_id,
@@ -314,7 +319,8 @@ impl App {
                 .into_iter()
                 .map(|r| (r.role, (!r.panel_id.is_empty()).then_some(r.panel_id)))
                 .collect(),
-        })
+        };
+        Ok((actor, p.name))
     }
 }
 

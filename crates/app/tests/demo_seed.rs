@@ -31,6 +31,23 @@ fn demo_app(db: sea_orm::DatabaseConnection, clock: Arc<FixedClock>) -> App {
     }
 }
 
+/// Bexley's spending report as its finance officer reads it, this year and the two before.
+async fn spend_for_finance(app: &App) -> Vec<carepanel_app::reports::SpendRow> {
+    use carepanel_store::entity::person;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let finance = person::Entity::find()
+        .filter(person::Column::Email.eq("finance-officer@bexley.example"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let actor = app.actor(&finance.id).await.unwrap();
+    let period = carepanel_app::reports::years("fy-2024", "fy", app.local_now().date()).unwrap();
+    let rows = app.spend_report(&actor, period).await.unwrap().rows;
+    assert!(!rows.is_empty());
+    rows
+}
+
 async fn seeded(backend: Backend) -> (TestDb, carepanel_app::demo::SeedReport) {
     let t = TestDb::new(backend).await.unwrap();
     let clock = demo_clock();
@@ -187,6 +204,13 @@ async fn r9_backup_and_restore_across_backends() {
         assert_eq!(counts, written, "{backend:?}");
         let v = carepanel_store::audit::verify(&target.db).await.unwrap();
         assert_eq!(v.events as u64, written["audit_event"], "{backend:?}");
+        // The application works on the restored database: it answers as it did on the source.
+        let restored = demo_app(target.db.clone(), demo_clock());
+        assert_eq!(
+            spend_for_finance(&restored).await,
+            spend_for_finance(&demo_app(source.db.clone(), demo_clock())).await,
+            "{backend:?}"
+        );
         // A second restore into the now non-empty database is refused.
         let again =
             carepanel_store::backup::restore(&target.db, std::io::Cursor::new(&bytes)).await;

@@ -124,7 +124,9 @@ pub fn demo_cmd(loaded: Loaded, cmd: Demo) -> Result<ExitCode> {
         for r in &report.refused {
             println!("refused: {r}");
         }
-        println!("\nDemo accounts (council, role, email):");
+        // The accounts listed below can sign in, as on a first `serve` of the demo database.
+        carepanel_web::set_demo_passwords(&app, DEMO_PASSWORD).await?;
+        println!("\nDemo accounts (council, role, email), each with the password {DEMO_PASSWORD}:");
         for (c, role, email) in &report.accounts {
             println!("  {c:<14} {role:<45} {email}");
         }

@@ -152,8 +152,10 @@ pub async fn open_session(app: &App, person_id: &str) -> Result<NewSession, AppE
     Ok(new)
 }
 
-/// The person behind a session token, if the session is live; touches it for the idle timeout.
-pub async fn resolve(app: &App, token: &str) -> Result<Option<(Actor, String)>, AppError> {
+/// The session's person (as an actor, with their name) and its CSRF token, if the session is
+/// live; touches it for the idle timeout. A lapsed session, or one whose account is disabled,
+/// is removed.
+pub async fn resolve(app: &App, token: &str) -> Result<Option<(Actor, String, String)>, AppError> {
     let now = app.now();
     let key = session_key(token);
     let Some(s) = session::Entity::find_by_id(key.clone())
@@ -166,7 +168,7 @@ pub async fn resolve(app: &App, token: &str) -> Result<Option<(Actor, String)>, 
         session::Entity::delete_by_id(key).exec(&app.db).await?;
         return Ok(None);
     }
-    let actor = match app.actor(&s.person_id).await {
+    let (actor, name) = match app.actor_named(&s.person_id).await {
         Ok(a) => a,
         // A disabled account's sessions end at once.
         Err(AppError::Forbidden { .. }) | Err(AppError::NotFound(_)) => {
@@ -182,7 +184,7 @@ pub async fn resolve(app: &App, token: &str) -> Result<Option<(Actor, String)>, 
             .exec(&app.db)
             .await?;
     }
-    Ok(Some((actor, s.csrf_token)))
+    Ok(Some((actor, s.csrf_token, name)))
 }
 
 pub async fn sign_out(app: &App, token: &str) -> Result<(), AppError> {

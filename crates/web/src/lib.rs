@@ -433,14 +433,9 @@ async fn session(state: &WebState, headers: &HeaderMap) -> Result<Option<Session
     if let Some(s) = unguarded::cached(&token) {
         return Ok(Some(s));
     }
-    let Some((actor, csrf)) = auth::resolve(&state.app, &token).await? else {
+    let Some((actor, csrf, name)) = auth::resolve(&state.app, &token).await? else {
         return Ok(None);
     };
-    let name = carepanel_store::entity::person::Entity::find_by_id(actor.person_id.clone())
-        .one(&state.app.db)
-        .await?
-        .map(|p| p.name)
-        .unwrap_or_default();
     let nav = state.app.menu(&actor);
     let session = Session {
         actor,
