@@ -240,8 +240,8 @@ def p5(bin_, small, large, pairs, seconds):
         for base in (s_base, l_base):
             for who in (worker, manager):
                 cookies[(base, who)] = sign_in(base, who)
-        print(f"P5: page p99 at a fixed rate, scale L ({counts[large]} referrals) against scale S "
-              f"({counts[small]}); {CONNECTIONS} connections, {seconds} s per run")
+        print(f"P5: page p99 at a fixed rate, the larger data ({counts[large]} referrals) against scale S "
+              f"({counts[small]}), the rate half what S serves at most; {CONNECTIONS} connections, {seconds} s per run")
         results = []
         for label, who, path in pages:
             def url(base, db):
@@ -260,13 +260,13 @@ def p5(bin_, small, large, pairs, seconds):
             top_s = oha(us, cookies[(s_base, who)], 2)[0]
             rate = max(1, int(top_s / 2))
             print(f" {label} at {rate}/s:")
-            a, b = pairs_of("L", lambda: oha(ul, cookies[(l_base, who)], seconds, rate),
+            a, b = pairs_of("larger", lambda: oha(ul, cookies[(l_base, who)], seconds, rate),
                             "S", lambda: oha(us, cookies[(s_base, who)], seconds, rate), pairs)
             ratio = median_ratio(a, b, 1)
-            bad = check_clean("L", a) + check_clean("S", b)
+            bad = check_clean("larger", a) + check_clean("S", b)
             results.append((label, rate, ratio, statistics.median(x[1] for x in a), statistics.median(x[1] for x in b), bad))
         for label, rate, ratio, pl, ps, bad in results:
-            print(f"P5 result: {label} at {rate}/s: p99 L {pl:.1f} ms, S {ps:.1f} ms, median ratio {ratio:.2f} "
+            print(f"P5 result: {label} at {rate}/s: p99 larger {pl:.1f} ms, S {ps:.1f} ms, median ratio {ratio:.2f} "
                   f"(target <= 1.5); {bad} errors or non-200 answers")
     finally:
         s_proc.kill()
