@@ -92,9 +92,10 @@ impl App {
             .filter(child::Column::CouncilId.eq(m.council_id.clone()))
             .all(&self.db)
             .await?;
+        let labels = self.item_labels(panel, &items).await?;
         let mut minuted = Vec::new();
         for item in items {
-            let label = self.item_label(panel, &item).await?;
+            let label = labels.get(&item.id).cloned().unwrap_or_default();
             let child = item
                 .referral_id
                 .as_ref()

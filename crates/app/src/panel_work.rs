@@ -446,27 +446,8 @@ pub struct Agenda {
 }
 
 impl App {
-    /// What an agenda item is called: the category of its referral, or its note.
-    pub(crate) async fn item_label(
-        &self,
-        panel: &carepanel_domain::policy::Panel,
-        item: &agenda_item::Model,
-    ) -> Result<String, AppError> {
-        Ok(match &item.referral_id {
-            Some(rid) => referral::Entity::find_by_id(rid.clone())
-                .one(&self.db)
-                .await?
-                .map(|r| {
-                    panel
-                        .category(&r.category)
-                        .map_or(r.category.clone(), |c| c.label.clone())
-                })
-                .unwrap_or_default(),
-            None => item.note.clone(),
-        })
-    }
-
-    /// The labels of several items, keyed by item id, from one read of their referrals.
+    /// What several agenda items are called, keyed by item id: the category of each one's
+    /// referral, or its note; from one read of their referrals.
     pub(crate) async fn item_labels(
         &self,
         panel: &carepanel_domain::policy::Panel,
