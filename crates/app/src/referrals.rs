@@ -823,17 +823,6 @@ impl App {
 }
 
 impl App {
-    /// The referrals this person wrote, newest first.
-    pub async fn my_referrals(&self, actor: &Actor) -> Result<Vec<referral::Model>, AppError> {
-        use sea_orm::QueryOrder;
-        Ok(referral::Entity::find()
-            .filter(referral::Column::AuthorId.eq(actor.person_id.clone()))
-            .filter(referral::Column::CouncilId.eq(actor.council_id.clone()))
-            .order_by_desc(referral::Column::UpdatedAt)
-            .all(&self.db)
-            .await?)
-    }
-
     /// One referral, if the actor may read it (SEC-01).
     pub async fn referral(&self, actor: &Actor, id: &str) -> Result<referral::Model, AppError> {
         let r = self.load_referral(&self.db, id).await?;

@@ -14,6 +14,7 @@ use carepanel_store::entity::{
 };
 use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use std::collections::{BTreeSet, HashMap};
 
 /// A referral as its page shows it.
 #[derive(Debug, Clone)]
@@ -395,20 +396,71 @@ impl App {
             .order_by_asc(review::Column::DueDate)
             .all(&self.db)
             .await?;
+        let ending = commitment::Entity::find()
+            .filter(commitment::Column::CouncilId.eq(actor.council_id.clone()))
+            .filter(commitment::Column::EndDate.gte(today))
+            .filter(commitment::Column::EndDate.lte(horizon))
+            .order_by_asc(commitment::Column::EndDate)
+            .all(&self.db)
+            .await?;
+        // The decisions, referrals and children the lines name, each read once for all lines.
+        let decisions: HashMap<String, decision_row::Model> = decision_row::Entity::find()
+            .filter(decision_row::Column::Id.is_in(ending.iter().map(|c| c.decision_id.clone())))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|d| (d.id.clone(), d))
+            .collect();
+        let referral_ids: BTreeSet<String> = reviews
+            .iter()
+            .filter_map(|rv| rv.referral_id.clone())
+            .chain(decisions.values().filter_map(|d| d.referral_id.clone()))
+            .collect();
+        let referrals: HashMap<String, referral::Model> = referral::Entity::find()
+            .filter(referral::Column::Id.is_in(referral_ids))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .filter(|r| {
+                self.panel(&r.panel_id)
+                    .is_ok_and(|(policy, _)| crate::access::may_read_referral(policy, actor, r))
+            })
+            .map(|r| (r.id.clone(), r))
+            .collect();
+        let interims: Vec<interim_decision::Model> = self
+            .expired_interims(actor)
+            .await?
+            .into_iter()
+            .filter(|i| {
+                self.panel(&i.panel_id).is_ok_and(|(policy, _)| {
+                    holds(
+                        policy,
+                        actor,
+                        &i.panel_id,
+                        &panel_roles(policy, &i.panel_id),
+                    )
+                    .is_some()
+                })
+            })
+            .collect();
+        let child_ids: BTreeSet<String> = referrals
+            .values()
+            .map(|r| r.child_id.clone())
+            .chain(interims.iter().map(|i| i.child_id.clone()))
+            .collect();
+        let children: HashMap<String, child::Model> = child::Entity::find()
+            .filter(child::Column::Id.is_in(child_ids))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|k| (k.id.clone(), k))
+            .collect();
+
         for rv in reviews {
-            let Some(rid) = &rv.referral_id else { continue };
-            let Ok(r) = self.load_referral(&self.db, rid).await else {
+            let Some(r) = rv.referral_id.as_ref().and_then(|rid| referrals.get(rid)) else {
                 continue;
             };
-            let Ok((policy, _)) = self.panel(&r.panel_id) else {
-                continue;
-            };
-            if !crate::access::may_read_referral(policy, actor, &r) {
-                continue;
-            }
-            let kid = child::Entity::find_by_id(r.child_id.clone())
-                .one(&self.db)
-                .await?;
+            let kid = children.get(&r.child_id);
             let missed = rv.status == "missed" || (rv.status != "held" && rv.due_date < today);
             out.push(PlannerLine {
                 kind: if missed {
@@ -418,8 +470,8 @@ impl App {
                 },
                 date: rv.due_date,
                 panel_id: r.panel_id.clone(),
-                child_id: kid.as_ref().map(|k| k.id.clone()),
-                child_name: kid.map(|k| k.name).unwrap_or_default(),
+                child_id: kid.map(|k| k.id.clone()),
+                child_name: kid.map(|k| k.name.clone()).unwrap_or_default(),
                 what: if missed {
                     format!(
                         "Review missed: it was due on {} and has not been held (REV-08)",
@@ -429,64 +481,30 @@ impl App {
                     format!("{} review due", rv.kind.replace('-', " "))
                 },
                 decision_id: Some(rv.decision_id.clone()),
-                referral_id: Some(rid.clone()),
+                referral_id: Some(r.id.clone()),
             });
         }
-        let ending = commitment::Entity::find()
-            .filter(commitment::Column::CouncilId.eq(actor.council_id.clone()))
-            .filter(commitment::Column::EndDate.gte(today))
-            .filter(commitment::Column::EndDate.lte(horizon))
-            .order_by_asc(commitment::Column::EndDate)
-            .all(&self.db)
-            .await?;
         for c in ending {
-            let Ok((policy, _)) = self.panel(&c.panel_id) else {
+            let Some(d) = decisions.get(&c.decision_id) else {
                 continue;
             };
-            let Some(d) = decision_row::Entity::find_by_id(c.decision_id.clone())
-                .one(&self.db)
-                .await?
-            else {
+            let Some(r) = d.referral_id.as_ref().and_then(|rid| referrals.get(rid)) else {
                 continue;
             };
-            let Some(rid) = &d.referral_id else { continue };
-            let Ok(r) = self.load_referral(&self.db, rid).await else {
-                continue;
-            };
-            if !crate::access::may_read_referral(policy, actor, &r) {
-                continue;
-            }
-            let kid = child::Entity::find_by_id(r.child_id.clone())
-                .one(&self.db)
-                .await?;
+            let kid = children.get(&r.child_id);
             out.push(PlannerLine {
                 kind: PlannerKind::ApprovalEnding,
                 date: c.end_date.unwrap_or(today),
                 panel_id: c.panel_id.clone(),
-                child_id: kid.as_ref().map(|k| k.id.clone()),
-                child_name: kid.map(|k| k.name).unwrap_or_default(),
+                child_id: kid.map(|k| k.id.clone()),
+                child_name: kid.map(|k| k.name.clone()).unwrap_or_default(),
                 what: format!("Approval ends: {}", c.description),
                 decision_id: Some(d.id.clone()),
-                referral_id: Some(rid.clone()),
+                referral_id: Some(r.id.clone()),
             });
         }
-        for i in self.expired_interims(actor).await? {
-            let Ok((policy, _)) = self.panel(&i.panel_id) else {
-                continue;
-            };
-            if holds(
-                policy,
-                actor,
-                &i.panel_id,
-                &panel_roles(policy, &i.panel_id),
-            )
-            .is_none()
-            {
-                continue;
-            }
-            let kid = child::Entity::find_by_id(i.child_id.clone())
-                .one(&self.db)
-                .await?;
+        for i in interims {
+            let kid = children.get(&i.child_id);
             out.push(PlannerLine {
                 kind: PlannerKind::InterimExpired,
                 date: NaiveDate::parse_from_str(
@@ -496,7 +514,7 @@ impl App {
                 .unwrap_or(today),
                 panel_id: i.panel_id.clone(),
                 child_id: Some(i.child_id.clone()),
-                child_name: kid.map(|k| k.name).unwrap_or_default(),
+                child_name: kid.map(|k| k.name.clone()).unwrap_or_default(),
                 what: "Decision between meetings not ratified in time: escalate (EMG-07)".into(),
                 decision_id: None,
                 referral_id: i.referral_id.clone(),

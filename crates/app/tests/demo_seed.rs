@@ -273,3 +273,69 @@ async fn r9_a_tampered_backup_is_refused_whole() {
     assert!(err.to_string().contains("does not verify"), "{err}");
     assert_eq!(referral::Entity::find().count(&target.db).await.unwrap(), 0);
 }
+
+/// "Your referrals" a page at a time (P5): on both backends, the pages together hold every
+/// referral the worker wrote and no other, each once, the most recently changed first, with
+/// no key after the last page; a made-up key is refused naming the field and the rule.
+#[tokio::test]
+async fn p5_your_referrals_page_by_page() {
+    use carepanel_store::entity::person;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    for backend in Backend::ALL {
+        let (t, _) = seeded(backend).await;
+        let app = demo_app(t.db.clone(), demo_clock());
+        let worker = person::Entity::find()
+            .filter(person::Column::Email.eq("worker11@bexley.example"))
+            .one(&t.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let actor = app.actor(&worker.id).await.unwrap();
+        let mut expected: Vec<(chrono::DateTime<chrono::Utc>, String)> = referral::Entity::find()
+            .filter(referral::Column::AuthorId.eq(worker.id.clone()))
+            .all(&t.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.updated_at, r.id))
+            .collect();
+        expected.sort_by(|a, b| b.cmp(a));
+        assert!(
+            expected.len() > 3,
+            "{backend:?}: the demo worker has few referrals"
+        );
+
+        let mut seen = Vec::new();
+        let mut after: Option<String> = None;
+        let mut pages = 0;
+        loop {
+            let page = app
+                .my_referrals_page(&actor, after.as_deref(), 2)
+                .await
+                .unwrap();
+            assert!(page.items.len() <= 2);
+            seen.extend(page.items.iter().map(|r| (r.updated_at, r.id.clone())));
+            pages += 1;
+            match page.next {
+                Some(n) => after = Some(n),
+                None => break,
+            }
+        }
+        assert_eq!(seen, expected, "{backend:?}");
+        assert_eq!(pages, expected.len().div_ceil(2), "{backend:?}");
+
+        let bad = app
+            .my_referrals_page(&actor, Some("yesterday"), 2)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&bad, carepanel_app::AppError::Invalid(e) if e[0].field == "after" && e[0].requirement == "P5"),
+            "{bad:?}"
+        );
+        let too_many = app.my_referrals_page(&actor, None, 101).await.unwrap_err();
+        assert!(
+            matches!(&too_many, carepanel_app::AppError::Invalid(e) if e[0].field == "limit"),
+            "{too_many:?}"
+        );
+    }
+}

@@ -205,7 +205,7 @@ pub async fn sign_off(
 }
 
 /// Query-string encoding for the ids and periods we put in links.
-fn urlencode(s: &str) -> String {
+pub(crate) fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),

@@ -709,20 +709,58 @@ struct Row {
     updated: String,
 }
 
-async fn my_referrals(State(state): State<WebState>, headers: HeaderMap) -> Response {
+/// How many referrals "Your referrals" shows at a time.
+const REFERRALS_PER_PAGE: u64 = 50;
+
+async fn my_referrals(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
+) -> Response {
     let s = match signed_in(&state, &headers).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    let rows = match state.app.my_referrals(&s.actor).await {
-        Ok(r) => r,
+    let after = q.get("after").filter(|a| !a.is_empty());
+    let page = match state
+        .app
+        .my_referrals_page(&s.actor, after.map(String::as_str), REFERRALS_PER_PAGE)
+        .await
+    {
+        Ok(p) => p,
         Err(e) => return error_page(&state, &e),
     };
-    let referrals = rows_for(&state, rows);
+    let referrals: Vec<Row> = page
+        .items
+        .into_iter()
+        .map(|r| {
+            let (panel, category) = panel_and_category(&state, &r.panel_id, &r.category);
+            Row {
+                id: r.id,
+                panel,
+                category,
+                state: r.state,
+                updated: carepanel_domain::calendar::utc_to_london(r.updated_at)
+                    .format("%-d %B %Y")
+                    .to_string(),
+            }
+        })
+        .collect();
+    let next = page
+        .next
+        .map(|key| format!("/referrals?after={}", finance_pages::urlencode(&key)));
     render(
         &state,
         "referrals.html",
-        context! { title => "Your referrals", actor_name => s.name, nav => s.nav, csrf => s.csrf, referrals },
+        context! {
+            title => "Your referrals",
+            actor_name => s.name,
+            nav => s.nav,
+            csrf => s.csrf,
+            referrals,
+            later_page => after.is_some(),
+            next,
+        },
     )
 }
 
@@ -1102,17 +1140,22 @@ async fn child_page(
 
 /// The panel's name and the category's label for a referral.
 fn names(state: &WebState, r: &carepanel_store::entity::referral::Model) -> (String, String) {
+    panel_and_category(state, &r.panel_id, &r.category)
+}
+
+/// A panel's name and the label of one of its categories.
+fn panel_and_category(state: &WebState, panel_id: &str, category: &str) -> (String, String) {
     state
         .app
-        .panel(&r.panel_id)
+        .panel(panel_id)
         .map(|(_, p)| {
             (
                 p.name.clone(),
-                p.category(&r.category)
-                    .map_or(r.category.clone(), |c| c.label.clone()),
+                p.category(category)
+                    .map_or(category.to_string(), |c| c.label.clone()),
             )
         })
-        .unwrap_or((r.panel_id.clone(), r.category.clone()))
+        .unwrap_or((panel_id.to_string(), category.to_string()))
 }
 
 fn rows_for(state: &WebState, rows: Vec<carepanel_store::entity::referral::Model>) -> Vec<Row> {

@@ -181,7 +181,12 @@ async fn the_api_over_the_demo_record() {
         }
         let unique: BTreeSet<&String> = seen.iter().collect();
         assert_eq!(unique.len(), seen.len(), "a page repeated an item");
-        let mine = state.app.my_referrals(&worker).await.unwrap();
+        let mine = state
+            .app
+            .my_referrals_page(&worker, None, 100)
+            .await
+            .unwrap()
+            .items;
         assert!(!mine.is_empty());
         for r in &mine {
             assert!(seen.contains(&r.id), "{} missing from the pages", r.id);

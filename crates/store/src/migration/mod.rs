@@ -8,6 +8,7 @@ mod m20261127_000001_outbox_extras;
 mod m20261128_000001_api_token;
 mod m20261129_000001_single_sign_on;
 mod m20261130_000001_lookup_indexes;
+mod m20261201_000001_page_indexes;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_api_token::Migration),
             Box::new(m20261129_000001_single_sign_on::Migration),
             Box::new(m20261130_000001_lookup_indexes::Migration),
+            Box::new(m20261201_000001_page_indexes::Migration),
         ]
     }
 }
