@@ -46,6 +46,7 @@ async fn open(url: &str, clock: Arc<FixedClock>) -> Result<App> {
         policies: Arc::new(loaded.policies),
         calendar: Arc::new(loaded.calendar),
         clock,
+        reads: Default::default(),
     })
 }
 

@@ -2,10 +2,14 @@
 """R1, crash safety: the server is killed with SIGKILL while people are writing, restarted, and
 every write it had acknowledged must be there, with the audit chain intact.
 
-Each iteration signs in as a demo social worker and makes API tokens through the web form, one
-after another; a token whose page came back (HTTP 200 with its secret) is acknowledged. After a
-random moment the server is killed (-9), started again on the same database, and the tokens page
-must list every acknowledged token; then `carepanel audit verify` must pass.
+Each iteration signs in as a demo social worker, who at the same time makes API tokens through
+the web form (two writers) and starts draft referrals for a child through the referral form (a
+third): a token whose page came back (HTTP 200 with its secret), and a referral whose form was
+answered with the way to its page (303 to /referrals/ID/edit), are acknowledged. After a random
+moment the server is killed (-9), started again on the same database; the tokens page must list
+every acknowledged token and every acknowledged referral's page must open; each token and each
+referral must have its audit event (written in the same transaction); then `carepanel audit
+verify` must pass.
 
 usage: crash.py BIN DATABASE_URL PORT ITERATIONS
 """
@@ -91,37 +95,58 @@ def writer(cookies, csrf, prefix, acknowledged, stop):
             acknowledged.append(name)
 
 
+def referral_writer(cookies, acknowledged, stop):
+    """Starts draft referrals on Bexley's panel for the first child and category offered."""
+    _, _, page = call("GET", "/referrals/new?panel=bexley-rcp", cookies)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    category = re.search(r'name="category"[^>]*value="([^"]+)"', page).group(1)
+    child = re.search(r'<option value="([^"]+)"', page).group(1)
+    while not stop.is_set():
+        try:
+            status, headers, _ = call("POST", "/referrals/new", cookies,
+                                      {"csrf": csrf, "panel": "bexley-rcp", "category": category,
+                                       "child": child, "children": "1"})
+        except Exception:
+            return
+        location = headers.get("Location") or ""
+        found = re.fullmatch(r"/referrals/([^/]+)/edit", location)
+        if status == 303 and found:
+            acknowledged.append(found.group(1))
+
+
 def database_checks():
-    """Partial writes and integrity: every token has its audit event (they are written in one
-    transaction), and on SQLite the file passes PRAGMA integrity_check."""
+    """Partial writes and integrity: every token and every referral has its audit event (each is
+    written in one transaction with it), and on SQLite the file passes PRAGMA integrity_check."""
     queries = ("SELECT count(*) FROM api_token",
-               "SELECT count(*) FROM audit_event WHERE action = 'api_token.create'")
+               "SELECT count(*) FROM audit_event WHERE action = 'api_token.create'",
+               "SELECT count(*) FROM referral WHERE id NOT IN (SELECT entity_id FROM audit_event WHERE action = 'referral.create')")
     if DATABASE.startswith("sqlite://"):
         import sqlite3
         con = sqlite3.connect(DATABASE[len("sqlite://"):].split("?")[0])
-        tokens, events = (con.execute(q).fetchone()[0] for q in queries)
+        tokens, events, unrecorded = (con.execute(q).fetchone()[0] for q in queries)
         integrity = con.execute("PRAGMA integrity_check").fetchone()[0]
         con.close()
     else:
         def one(q):
             out = subprocess.run(["psql", DATABASE, "-tA", "-c", q], capture_output=True, text=True, check=True)
             return int(out.stdout.strip())
-        tokens, events = (one(q) for q in queries)
+        tokens, events, unrecorded = (one(q) for q in queries)
         integrity = "ok"
-    return tokens, events, integrity
+    return tokens, events, unrecorded, integrity
 
 
 def main():
     log = open("/dev/null", "w")
-    writes = lost = 0
+    writes = lost = referral_writes = 0
     for i in range(ITERATIONS):
         proc = start_server(log)
         cookies = sign_in()
         _, _, page = call("GET", "/account/tokens", cookies)
         csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-        acknowledged, stop = [], threading.Event()
+        acknowledged, referrals, stop = [], [], threading.Event()
         threads = [threading.Thread(target=writer, args=(cookies, csrf, f"crash-{i}-{t}", acknowledged, stop))
                    for t in range(2)]
+        threads.append(threading.Thread(target=referral_writer, args=(cookies, referrals, stop)))
         for t in threads:
             t.start()
         time.sleep(random.uniform(0.5, 2.0))
@@ -135,21 +160,25 @@ def main():
         _, _, page = call("GET", "/account/tokens", cookies, timeout=30)
         listed = set(html.unescape(m) for m in re.findall(r"<td[^>]*>(crash-[0-9]+-[0-9]+-[0-9]+)</td>", page))
         missing = [a for a in acknowledged if a not in listed]
-        writes += len(acknowledged)
+        missing += [f"referral {r}" for r in referrals if call("GET", f"/referrals/{r}", cookies, timeout=30)[0] != 200]
+        writes += len(acknowledged) + len(referrals)
+        referral_writes += len(referrals)
         lost += len(missing)
         proc.kill()
         proc.wait()
         verify = subprocess.run([BIN, "audit", "verify", "--database", DATABASE], capture_output=True, text=True)
-        tokens, events, integrity = database_checks()
-        if tokens != events or integrity != "ok":
-            print(f"PARTIAL WRITE OR DAMAGE: {tokens} tokens, {events} audit events, integrity {integrity}")
+        tokens, events, unrecorded, integrity = database_checks()
+        if tokens != events or unrecorded != 0 or integrity != "ok":
+            print(f"PARTIAL WRITE OR DAMAGE: {tokens} tokens, {events} token audit events, "
+                  f"{unrecorded} referrals without their audit event, integrity {integrity}")
             sys.exit(1)
-        print(f"  iteration {i + 1}: {len(acknowledged)} acknowledged writes, {len(missing)} lost; "
+        print(f"  iteration {i + 1}: {len(acknowledged)} tokens and {len(referrals)} referrals acknowledged, {len(missing)} lost; "
               f"{verify.stdout.strip().splitlines()[0] if verify.stdout else verify.stderr.strip()}")
         if missing or verify.returncode != 0:
             print(f"LOST: {missing[:10]}")
             sys.exit(1)
-    print(f"crash ({DATABASE.split(':')[0]}): {ITERATIONS} kill -9 iterations, {writes} acknowledged writes, "
+    print(f"crash ({DATABASE.split(':')[0]}): {ITERATIONS} kill -9 iterations, {writes} acknowledged writes "
+          f"({referral_writes} of them referrals), "
           f"{lost} lost, 0 partial writes, integrity check clean, audit chain verified")
 
 

@@ -19,6 +19,7 @@ pub mod notices;
 pub mod outbox;
 pub mod pack;
 pub mod panel_work;
+pub mod read_log;
 pub mod referrals;
 pub mod reports;
 pub mod setup;
@@ -97,6 +98,8 @@ pub struct App {
     pub policies: Arc<PolicySet>,
     pub calendar: Arc<WorkingCalendar>,
     pub clock: Arc<dyn Clock>,
+    /// The audit events of reads waiting to be written (SEC-02); one per instance.
+    pub reads: Arc<read_log::ReadLog>,
 }
 
 /// Who is acting: a person, their council and team, and the roles they hold.

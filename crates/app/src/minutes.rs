@@ -141,18 +141,17 @@ impl App {
                 }
             })
             .collect();
-        // Minutes are confidential: every view is logged (SEC-02).
-        let txn = self.begin().await?;
-        self.audit(
-            &txn,
-            actor,
-            "minutes.read",
-            "meeting",
-            &m.id,
-            serde_json::json!({"items": minuted.len()}),
-        )
+        // Minutes are confidential: every view is logged (SEC-02), before they are shown.
+        self.log_read(crate::read_log::ReadEvent {
+            council_id: actor.council_id.clone(),
+            actor_id: actor.person_id.clone(),
+            action: "minutes.read",
+            entity: "meeting",
+            entity_id: m.id.clone(),
+            detail: serde_json::json!({"items": minuted.len()}),
+            at: self.now(),
+        })
         .await?;
-        txn.commit().await?;
         Ok(Minutes {
             panel_name: panel.name.clone(),
             register,

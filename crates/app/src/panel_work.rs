@@ -370,17 +370,16 @@ impl App {
         actor: &Actor,
         child_id: &str,
     ) -> Result<ChildHistory, AppError> {
-        // The read and its audit event are one transaction: no read goes unlogged.
-        let txn = self.begin().await?;
+        // Nothing read is returned before its audit event is committed: no read goes unlogged.
         let c = child::Entity::find_by_id(child_id.to_string())
-            .one(&txn)
+            .one(&self.db)
             .await?
             .ok_or_else(|| AppError::NotFound(format!("child {child_id}")))?;
         same_council(actor, &c.council_id)?;
         let referrals = referral::Entity::find()
             .filter(referral::Column::ChildId.eq(child_id))
             .order_by_asc(referral::Column::CreatedAt)
-            .all(&txn)
+            .all(&self.db)
             .await?;
         let visible: Vec<referral::Model> = referrals
             .into_iter()
@@ -399,18 +398,18 @@ impl App {
         }
         let decisions = decision_row::Entity::find()
             .filter(decision_row::Column::ReferralId.is_in(visible.iter().map(|r| r.id.clone())))
-            .all(&txn)
+            .all(&self.db)
             .await?;
-        self.audit(
-            &txn,
-            actor,
-            "child.read",
-            "child",
-            child_id,
-            json!({"referrals": visible.len()}),
-        )
+        self.log_read(crate::read_log::ReadEvent {
+            council_id: actor.council_id.clone(),
+            actor_id: actor.person_id.clone(),
+            action: "child.read",
+            entity: "child",
+            entity_id: child_id.to_string(),
+            detail: json!({"referrals": visible.len()}),
+            at: self.now(),
+        })
         .await?;
-        txn.commit().await?;
         Ok(ChildHistory {
             child: c,
             referrals: visible,

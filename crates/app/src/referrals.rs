@@ -647,10 +647,6 @@ impl App {
         entity_id: &str,
         detail: serde_json::Value,
     ) -> Result<(), AppError> {
-        // The P4 benchmark's comparison build, never a served one: reads go unaudited.
-        if cfg!(feature = "bench-unguarded") && action.ends_with(".read") {
-            return Ok(());
-        }
         audit::append(
             txn,
             self.now(),

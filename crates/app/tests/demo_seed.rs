@@ -28,6 +28,7 @@ fn demo_app(db: sea_orm::DatabaseConnection, clock: Arc<FixedClock>) -> App {
                 .unwrap(),
         )),
         clock,
+        reads: Default::default(),
     }
 }
 
@@ -238,6 +239,7 @@ async fn synthetic_councils_for_scale_l_verify() {
                     .unwrap(),
             )),
             clock,
+            reads: Default::default(),
         };
         // Six councils: the four templates repeat, as they do at scale L.
         let n = app.seed_synthetic_councils(6, 350, 11).await.unwrap();

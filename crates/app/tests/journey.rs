@@ -44,6 +44,7 @@ pub async fn world(backend: Backend, at: &str) -> World {
                 .unwrap(),
         )),
         clock: clock.clone(),
+        reads: Default::default(),
     };
     World { app, clock, db }
 }
@@ -618,6 +619,26 @@ async fn mem_06_a_chair_who_declared_an_interest_takes_no_part_and_reads_are_log
             .unwrap();
         assert_eq!(reads.len(), 1);
         assert_eq!(reads[0].actor_id.as_deref(), Some(b.sw.person_id.as_str()));
+        // Reads at the same moment have their events written in groups (P4): each read still
+        // has its own event, in the chain, before it is answered.
+        let together: Vec<_> = (0..24)
+            .map(|_| {
+                let app = app.clone();
+                let sw = b.sw.clone();
+                let child = b.child.clone();
+                tokio::spawn(async move { app.child_history(&sw, &child).await })
+            })
+            .collect();
+        for t in together {
+            assert_eq!(t.await.unwrap().unwrap().decisions.len(), 1);
+        }
+        let reads = carepanel_store::entity::audit_event::Entity::find()
+            .filter(carepanel_store::entity::audit_event::Column::Action.eq("child.read"))
+            .all(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(reads.len(), 25, "{backend:?}");
+        carepanel_store::audit::verify(&app.db).await.unwrap();
         w.db.drop_schema().await;
     }
 }

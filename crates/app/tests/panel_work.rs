@@ -29,6 +29,7 @@ async fn app(backend: Backend, now: &str) -> (TestDb, App, Arc<FixedClock>) {
                 .unwrap(),
         )),
         clock: clock.clone(),
+        reads: Default::default(),
     };
     (t, app, clock)
 }

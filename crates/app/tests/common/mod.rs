@@ -39,6 +39,7 @@ pub fn app_on(db: sea_orm::DatabaseConnection, clock: Arc<FixedClock>) -> App {
                 .unwrap(),
         )),
         clock,
+        reads: Default::default(),
     }
 }
 

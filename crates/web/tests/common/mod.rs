@@ -38,6 +38,7 @@ pub fn app_on(db: sea_orm::DatabaseConnection) -> (App, Arc<FixedClock>) {
                 .unwrap(),
         )),
         clock: clock.clone(),
+        reads: Default::default(),
     };
     (app, clock)
 }

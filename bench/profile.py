@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""Where a page's time goes: the release server under valgrind's callgrind, which counts
+instructions (repeatable whatever else the machine is doing), while one client asks for the
+agenda page REQUESTS times on one kept-alive connection after warming up. Prints the instructions per request and the
+functions that cost most, and how often SQLite compiled a statement again
+(`sqlite3Reprepare`).
+
+usage: profile.py BIN DATABASE_URL [REQUESTS]
+"""
+import http.client
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from pages import agenda_meeting, call, sign_in  # noqa: E402
+
+BIN, DATABASE = sys.argv[1], sys.argv[2]
+REQUESTS = int(sys.argv[3]) if len(sys.argv) > 3 else 100
+PORT = 8209
+BASE = f"http://127.0.0.1:{PORT}"
+
+
+def main():
+    out = tempfile.NamedTemporaryFile(prefix="carepanel-callgrind-", suffix=".out", delete=False).name
+    server = subprocess.Popen(
+        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", "--instr-atstart=no",
+         BIN, "serve", "--database", DATABASE, "--bind", f"127.0.0.1:{PORT}", "--demo"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(600):
+            try:
+                call(BASE, "GET", "/sign-in", {})
+                break
+            except Exception:
+                time.sleep(0.5)
+        meeting = agenda_meeting(DATABASE, "bexley")
+        cookie = sign_in(BASE, "admin.bexley-rcp@bexley.example")
+        jar = {"__Host-carepanel-session": cookie.split("=", 1)[1]}
+        page = f"/meetings/{meeting}"
+        for _ in range(20):
+            status, _ = call(BASE, "GET", page, jar)
+            assert status == 200, status
+        # One kept-alive connection, as a browser or the load generator uses.
+        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=600)
+        headers = {"Cookie": f"__Host-carepanel-session={jar['__Host-carepanel-session']}"}
+        subprocess.run(["callgrind_control", "--instr=on", str(server.pid)], check=True,
+                       capture_output=True)
+        for _ in range(REQUESTS):
+            conn.request("GET", page, headers=headers)
+            reply = conn.getresponse()
+            reply.read()
+            assert reply.status == 200, reply.status
+        subprocess.run(["callgrind_control", "--instr=off", str(server.pid)], check=True,
+                       capture_output=True)
+    finally:
+        server.terminate()
+        server.wait()
+    report = subprocess.run(["callgrind_annotate", "--inclusive=no", out], capture_output=True,
+                            text=True).stdout
+    total = re.search(r"([\d,]+) \(100\.0%\)\s+PROGRAM TOTALS", report)
+    total = int(total.group(1).replace(",", "")) if total else 0
+    calls = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--tree=caller", out],
+                           capture_output=True, text=True).stdout
+    # In the caller tree, each function's block lists its callers ("<", with call counts)
+    # above its own line ("*").
+    reprepares, callers = 0, []
+    for line in calls.splitlines():
+        if not line.strip():
+            callers = []
+        elif line.lstrip().startswith("<") or re.match(r"\s*[\d,]+ \([\d.]+%\)\s+<", line):
+            callers.append(line)
+        elif "*" in line and "sqlite3Reprepare" in line:
+            reprepares = sum(int(n.replace(",", "")) for c in callers
+                             for n in re.findall(r"\(([\d,]+)x\)", c))
+            break
+    print(f"profile: {REQUESTS} agenda requests, {total / max(REQUESTS, 1) / 1e6:.2f} M instructions "
+          f"a request, sqlite3Reprepare called {reprepares} times; callgrind output {out}")
+    print("\n".join(report.splitlines()[:40]))
+
+
+main()
