@@ -32,17 +32,22 @@ fn demo_app(db: sea_orm::DatabaseConnection, clock: Arc<FixedClock>) -> App {
     }
 }
 
-/// Bexley's spending report as its finance officer reads it, this year and the two before.
-async fn spend_for_finance(app: &App) -> Vec<carepanel_app::reports::SpendRow> {
+/// The demo account with this email, as an actor.
+async fn actor_by_email(app: &App, email: &str) -> carepanel_app::Actor {
     use carepanel_store::entity::person;
     use sea_orm::{ColumnTrait, QueryFilter};
-    let finance = person::Entity::find()
-        .filter(person::Column::Email.eq("finance-officer@bexley.example"))
+    let p = person::Entity::find()
+        .filter(person::Column::Email.eq(email))
         .one(&app.db)
         .await
         .unwrap()
-        .unwrap();
-    let actor = app.actor(&finance.id).await.unwrap();
+        .unwrap_or_else(|| panic!("no demo account {email}"));
+    app.actor(&p.id).await.unwrap()
+}
+
+/// Bexley's spending report as its finance officer reads it, this year and the two before.
+async fn spend_for_finance(app: &App) -> Vec<carepanel_app::reports::SpendRow> {
+    let actor = actor_by_email(app, "finance-officer@bexley.example").await;
     let period = carepanel_app::reports::years("fy-2024", "fy", app.local_now().date()).unwrap();
     let rows = app.spend_report(&actor, period).await.unwrap().rows;
     assert!(!rows.is_empty());
@@ -61,7 +66,7 @@ async fn seeded(backend: Backend) -> (TestDb, carepanel_app::demo::SeedReport) {
 /// backends; it covers only the panels the reader may see, and names the field it refuses.
 #[tokio::test]
 async fn spend_report_adds_up_the_commitments_by_panel_quarter_and_category() {
-    use carepanel_store::entity::{commitment, person};
+    use carepanel_store::entity::commitment;
     use chrono::Datelike;
     use sea_orm::{ColumnTrait, QueryFilter};
     use std::collections::BTreeMap;
@@ -69,13 +74,7 @@ async fn spend_report_adds_up_the_commitments_by_panel_quarter_and_category() {
         let (t, _) = seeded(backend).await;
         let app = demo_app(t.db.clone(), demo_clock());
         let today = app.local_now().date();
-        let finance = person::Entity::find()
-            .filter(person::Column::Email.eq("finance-officer@bexley.example"))
-            .one(&t.db)
-            .await
-            .unwrap()
-            .unwrap();
-        let actor = app.actor(&finance.id).await.unwrap();
+        let actor = actor_by_email(&app, "finance-officer@bexley.example").await;
         let period = carepanel_app::reports::years("fy-2024", "fy", today).unwrap();
         let report = app.spend_report(&actor, period).await.unwrap();
         let panels: Vec<String> = app
@@ -123,13 +122,7 @@ async fn spend_report_adds_up_the_commitments_by_panel_quarter_and_category() {
             expected.values().map(|v| v.1).sum::<i64>()
         );
         // A social worker may not read it; a backwards or too long run is refused by field.
-        let worker = person::Entity::find()
-            .filter(person::Column::Email.eq("worker11@bexley.example"))
-            .one(&t.db)
-            .await
-            .unwrap()
-            .unwrap();
-        let worker = app.actor(&worker.id).await.unwrap();
+        let worker = actor_by_email(&app, "worker11@bexley.example").await;
         let refused = app.spend_report(&worker, period).await.unwrap_err();
         assert!(
             refused.to_string().contains("FIN-05") || format!("{refused:?}").contains("FIN-05"),
@@ -281,20 +274,13 @@ async fn r9_a_tampered_backup_is_refused_whole() {
 /// no key after the last page; a made-up key is refused naming the field and the rule.
 #[tokio::test]
 async fn p5_your_referrals_page_by_page() {
-    use carepanel_store::entity::person;
     use sea_orm::{ColumnTrait, QueryFilter};
     for backend in Backend::ALL {
         let (t, _) = seeded(backend).await;
         let app = demo_app(t.db.clone(), demo_clock());
-        let worker = person::Entity::find()
-            .filter(person::Column::Email.eq("worker11@bexley.example"))
-            .one(&t.db)
-            .await
-            .unwrap()
-            .unwrap();
-        let actor = app.actor(&worker.id).await.unwrap();
+        let actor = actor_by_email(&app, "worker11@bexley.example").await;
         let mut expected: Vec<(chrono::DateTime<chrono::Utc>, String)> = referral::Entity::find()
-            .filter(referral::Column::AuthorId.eq(worker.id.clone()))
+            .filter(referral::Column::AuthorId.eq(actor.person_id.clone()))
             .all(&t.db)
             .await
             .unwrap()

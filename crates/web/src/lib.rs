@@ -771,16 +771,14 @@ async fn my_referrals(
         .items
         .into_iter()
         .map(|r| {
-            let (panel, category) = panel_and_category(&state, &r.panel_id, &r.category);
-            Row {
-                id: r.id,
-                panel,
-                category,
-                state: r.state,
-                updated: carepanel_domain::calendar::utc_to_london(r.updated_at)
-                    .format("%-d %B %Y")
-                    .to_string(),
-            }
+            referral_row(
+                &state,
+                r.id,
+                &r.panel_id,
+                &r.category,
+                r.state,
+                r.updated_at,
+            )
         })
         .collect();
     let next = page
@@ -1197,19 +1195,29 @@ fn panel_and_category(state: &WebState, panel_id: &str, category: &str) -> (Stri
 
 fn rows_for(state: &WebState, rows: Vec<carepanel_store::entity::referral::Model>) -> Vec<Row> {
     rows.into_iter()
-        .map(|r| {
-            let (panel, category) = names(state, &r);
-            Row {
-                id: r.id,
-                panel,
-                category,
-                state: r.state,
-                updated: carepanel_domain::calendar::utc_to_london(r.updated_at)
-                    .format("%-d %B %Y")
-                    .to_string(),
-            }
-        })
+        .map(|r| referral_row(state, r.id, &r.panel_id, &r.category, r.state, r.updated_at))
         .collect()
+}
+
+/// A referral as a list of them shows it.
+fn referral_row(
+    state: &WebState,
+    id: String,
+    panel_id: &str,
+    category: &str,
+    status: String,
+    updated_at: chrono::DateTime<chrono::Utc>,
+) -> Row {
+    let (panel, category) = panel_and_category(state, panel_id, category);
+    Row {
+        id,
+        panel,
+        category,
+        state: status,
+        updated: carepanel_domain::calendar::utc_to_london(updated_at)
+            .format("%-d %B %Y")
+            .to_string(),
+    }
 }
 
 /// GOV.UK Frontend compiled with carepanel's font settings at build time.

@@ -588,6 +588,54 @@ async fn sign_off_journey_through_the_pages() {
         session_of(&sign_in(&site, "quinn%40bexley.example", "correct+horse+battery").await);
     let own = call(&site, get(&format!("/referrals/{id}"), Some(&sw_session))).await;
     assert!(!own.body.contains("Sign off as ready to proceed"));
+
+    // "Your referrals" shows 50 at a time (P5): with 51, the first page links to the next,
+    // which holds the oldest and links back; a made-up key is refused naming the rule.
+    let child = app.referral(&sw, &id).await.unwrap().child_id;
+    for _ in 0..50 {
+        app.create_draft(
+            &sw,
+            carepanel_app::referrals::NewReferral {
+                panel_id: "bexley-rcp".into(),
+                category: "support-package-over-1000".into(),
+                child_id: child.clone(),
+                form_id: Some(form.id.clone()),
+                children: 1,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    }
+    // The clock stands still, so all 51 were changed at the same moment: the id breaks the tie.
+    let first = call(&site, get("/referrals", Some(&sw_session))).await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert_eq!(
+        first.body.matches("govuk-table__row").count(),
+        51,
+        "a head and 50 rows"
+    );
+    assert!(
+        !first.body.contains(&format!("/referrals/{id}\"")),
+        "the oldest waits"
+    );
+    let next = first
+        .body
+        .split("rel=\"next\"")
+        .next()
+        .and_then(|before| before.rsplit("href=\"").next())
+        .and_then(|h| h.split('"').next())
+        .unwrap()
+        .replace("&amp;", "&");
+    assert!(next.starts_with("/referrals?after="), "{next}");
+    let second = call(&site, get(&next, Some(&sw_session))).await;
+    assert_eq!(second.status, StatusCode::OK);
+    assert!(second.body.contains(&format!("/referrals/{id}\"")));
+    assert!(!second.body.contains("rel=\"next\""));
+    assert!(second.body.contains("href=\"/referrals\" rel=\"prev\""));
+    let bad = call(&site, get("/referrals?after=yesterday", Some(&sw_session))).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("P5"), "{}", bad.body);
 }
 
 #[tokio::test]
