@@ -148,15 +148,27 @@ fn a_cancellation_reads_back_with_the_same_uid() {
     assert_eq!(value(p, "DESCRIPTION"), None);
 }
 
+/// This reader drops every colon at the start of a value (it takes them all as the separator),
+/// which RFC 5545 does not; such values are valid but cannot be checked here, so a text that
+/// would start with one gets a letter first (rather than being thrown away, which at 20,000
+/// cases exhausted proptest's allowance of rejected cases).
+fn no_leading_colon(text: String) -> String {
+    if text.trim().starts_with(':') {
+        format!("x{text}")
+    } else {
+        text
+    }
+}
+
 proptest! {
     /// Whatever people type into a summary or description comes back the same after escaping,
     /// folding, parsing and unescaping (space at the ends is trimmed; control characters other
     /// than line breaks are dropped).
     #[test]
-    fn any_text_survives_the_round_trip(summary in "\\PC{0,200}", description in "[a-zA-Z0-9 ,;:\\\\\"'é£\\n]{0,300}") {
-        // This reader drops every colon at the start of a value (it takes them all as the
-        // separator), which RFC 5545 does not; such values are valid but cannot be checked here.
-        prop_assume!(!summary.trim().starts_with(':') && !description.trim().starts_with(':'));
+    fn any_text_survives_the_round_trip(
+        summary in "\\PC{0,200}".prop_map(no_leading_colon),
+        description in "[a-zA-Z0-9 ,;:\\\\\"'é£\\n]{0,300}".prop_map(no_leading_colon),
+    ) {
         let now = Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap();
         let text = calendar(Method::Request, &[meeting(&summary, &description)], now);
         let cal = parse(&text);
