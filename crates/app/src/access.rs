@@ -141,6 +141,14 @@ pub struct Menu {
 }
 
 impl crate::App {
+    /// Whether the person works this panel: holds one of its roles (member, chair,
+    /// administrator...). A panel carepanel does not know is nobody's.
+    pub(crate) fn works_panel(&self, actor: &Actor, panel_id: &str) -> bool {
+        self.panel(panel_id).is_ok_and(|(policy, _)| {
+            holds(policy, actor, panel_id, &panel_roles(policy, panel_id)).is_some()
+        })
+    }
+
     pub fn menu(&self, actor: &Actor) -> Menu {
         let panels: Vec<(&Policy, &carepanel_domain::policy::Panel)> = self
             .policies

@@ -294,18 +294,7 @@ impl App {
             .all(&self.db)
             .await?
             .into_iter()
-            .filter(|i| {
-                i.approver_id == actor.person_id
-                    || self.panel(&i.panel_id).is_ok_and(|(policy, _)| {
-                        holds(
-                            policy,
-                            actor,
-                            &i.panel_id,
-                            &panel_roles(policy, &i.panel_id),
-                        )
-                        .is_some()
-                    })
-            })
+            .filter(|i| i.approver_id == actor.person_id || self.works_panel(actor, &i.panel_id))
             .collect())
     }
 }

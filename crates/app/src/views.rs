@@ -431,17 +431,7 @@ impl App {
             .expired_interims(actor)
             .await?
             .into_iter()
-            .filter(|i| {
-                self.panel(&i.panel_id).is_ok_and(|(policy, _)| {
-                    holds(
-                        policy,
-                        actor,
-                        &i.panel_id,
-                        &panel_roles(policy, &i.panel_id),
-                    )
-                    .is_some()
-                })
-            })
+            .filter(|i| self.works_panel(actor, &i.panel_id))
             .collect();
         let child_ids: BTreeSet<String> = referrals
             .values()
