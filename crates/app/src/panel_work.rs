@@ -12,7 +12,9 @@ use carepanel_store::entity::{
     review,
 };
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use serde_json::json;
 
 /// Someone's attendance at a meeting.
@@ -418,6 +420,35 @@ impl App {
     }
 }
 
+/// What an agenda item is called: its referral's category as the panel names it, or the
+/// item's own note where it has no referral.
+fn item_label(
+    panel: &carepanel_domain::policy::Panel,
+    item: &agenda_item::Model,
+    category: Option<&String>,
+) -> String {
+    match (&item.referral_id, category) {
+        (Some(_), Some(c)) => panel.category(c).map_or(c.clone(), |k| k.label.clone()),
+        (Some(_), None) => String::new(),
+        (None, _) => item.note.clone(),
+    }
+}
+
+/// An agenda item read with its referral's category.
+struct ItemWithCategory {
+    item: agenda_item::Model,
+    category: Option<String>,
+}
+
+impl sea_orm::FromQueryResult for ItemWithCategory {
+    fn from_query_result(res: &sea_orm::QueryResult, pre: &str) -> Result<Self, sea_orm::DbErr> {
+        Ok(Self {
+            item: <agenda_item::Model as sea_orm::FromQueryResult>::from_query_result(res, pre)?,
+            category: res.try_get(pre, "referral_category")?,
+        })
+    }
+}
+
 /// Who records a review: the chairs and the administrators.
 fn review_roles(panel: &carepanel_domain::policy::Panel) -> Vec<String> {
     let mut who = panel.chair.eligible.clone();
@@ -458,23 +489,19 @@ impl App {
         } else {
             referral::Entity::find()
                 .filter(referral::Column::Id.is_in(ids))
+                .select_only()
+                .columns([referral::Column::Id, referral::Column::Category])
+                .into_tuple::<(String, String)>()
                 .all(&self.db)
                 .await?
                 .into_iter()
-                .map(|r| (r.id, r.category))
                 .collect()
         };
         Ok(items
             .iter()
             .map(|item| {
-                let label = match &item.referral_id {
-                    Some(rid) => categories
-                        .get(rid)
-                        .map(|c| panel.category(c).map_or(c.clone(), |k| k.label.clone()))
-                        .unwrap_or_default(),
-                    None => item.note.clone(),
-                };
-                (item.id.clone(), label)
+                let category = item.referral_id.as_ref().and_then(|r| categories.get(r));
+                (item.id.clone(), item_label(panel, item, category))
             })
             .collect())
     }
@@ -528,16 +555,30 @@ impl App {
             &crate::access::panel_roles(policy, &panel.id),
             "see this meeting's agenda",
         )?;
-        let items = agenda_item::Entity::find()
-            .filter(agenda_item::Column::MeetingId.eq(meeting_id))
-            .order_by_asc(agenda_item::Column::Position)
-            .all(&self.db)
-            .await?;
+        // The items with their referrals' categories (their labels) in one read.
+        let to_referral = agenda_item::Entity::belongs_to(referral::Entity)
+            .from(agenda_item::Column::ReferralId)
+            .to(referral::Column::Id)
+            .into();
+        let (items, labels): (Vec<_>, std::collections::HashMap<_, _>) =
+            agenda_item::Entity::find()
+                .filter(agenda_item::Column::MeetingId.eq(meeting_id))
+                .order_by_asc(agenda_item::Column::Position)
+                .join(sea_orm::JoinType::LeftJoin, to_referral)
+                .column_as(referral::Column::Category, "referral_category")
+                .into_model::<ItemWithCategory>()
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(|r| {
+                    let label = item_label(panel, &r.item, r.category.as_ref());
+                    let id = r.item.id.clone();
+                    (r.item, (id, label))
+                })
+                .unzip();
         let start = chrono::NaiveDateTime::parse_from_str(&m.starts_at, "%Y-%m-%dT%H:%M")
             .map_err(|e| AppError::Conflict(e.to_string()))?;
         let plan = crate::meetings::plan_agenda(panel, start, &items);
-        // Every item's label from one read of its referrals, not one read per item.
-        let labels = self.item_labels(panel, &items).await?;
         let label_of = |i: &agenda_item::Model| labels.get(&i.id).cloned().unwrap_or_default();
         let mut running = Vec::new();
         for slot in &plan.slots {

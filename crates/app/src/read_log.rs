@@ -133,21 +133,23 @@ impl App {
 
     async fn write_group(&self, group: &[Waiting]) -> Result<(), AppError> {
         let txn = self.begin().await?;
-        for (e, _) in group {
-            audit::append(
-                &txn,
-                e.at,
-                NewEvent {
-                    council_id: &e.council_id,
-                    actor_id: Some(&e.actor_id),
-                    action: e.action,
-                    entity: e.entity,
-                    entity_id: &e.entity_id,
-                    detail: e.detail.clone(),
-                },
-            )
-            .await?;
-        }
+        let events = group
+            .iter()
+            .map(|(e, _)| {
+                (
+                    e.at,
+                    NewEvent {
+                        council_id: &e.council_id,
+                        actor_id: Some(&e.actor_id),
+                        action: e.action,
+                        entity: e.entity,
+                        entity_id: &e.entity_id,
+                        detail: e.detail.clone(),
+                    },
+                )
+            })
+            .collect();
+        audit::append_many(&txn, events).await?;
         txn.commit().await?;
         Ok(())
     }

@@ -289,11 +289,107 @@ pub struct NewChild<'a> {
     pub looked_after: bool,
 }
 
+/// A session and the person holding it, as one read gives them ([`App::session_holder`]).
+pub struct SessionHolder {
+    pub csrf_token: String,
+    pub last_seen_at: chrono::DateTime<chrono::Utc>,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    /// Whether the account is enabled; a disabled account's sessions end at once (SEC-01).
+    pub active: bool,
+    pub name: String,
+    pub actor: Actor,
+}
+
 impl App {
     /// The actor for a stored person: their council, team and roles (sessions and API tokens
     /// resolve to this).
     pub async fn actor(&self, person_id: &str) -> Result<Actor, AppError> {
         Ok(self.actor_named(person_id).await?.0)
+    }
+
+    /// A session's holder, read with the session in one statement (every page needs it): the
+    /// session's times and CSRF token, and the person with their roles. The caller decides
+    /// whether the session is live and the account enabled; nothing is cached, so a disabled
+    /// account or an ended session is refused at the next request.
+    pub async fn session_holder(&self, key: &str) -> Result<Option<SessionHolder>, AppError> {
+        use carepanel_store::entity::{person, person_role, session};
+        use sea_orm::{JoinType, QuerySelect};
+        let to_person = session::Entity::belongs_to(person::Entity)
+            .from(session::Column::PersonId)
+            .to(person::Column::Id)
+            .into();
+        let to_roles = session::Entity::belongs_to(person_role::Entity)
+            .from(session::Column::PersonId)
+            .to(person_role::Column::PersonId)
+            .into();
+        type Row = (
+            String,
+            chrono::DateTime<chrono::Utc>,
+            chrono::DateTime<chrono::Utc>,
+            String,
+            String,
+            Option<String>,
+            String,
+            bool,
+            Option<String>,
+            Option<String>,
+        );
+        let rows: Vec<Row> = session::Entity::find_by_id(key.to_string())
+            .select_only()
+            .columns([
+                session::Column::CsrfToken,
+                session::Column::LastSeenAt,
+                session::Column::ExpiresAt,
+            ])
+            .join(JoinType::InnerJoin, to_person)
+            .columns([
+                person::Column::Id,
+                person::Column::CouncilId,
+                person::Column::TeamId,
+                person::Column::Name,
+                person::Column::Active,
+            ])
+            .join(JoinType::LeftJoin, to_roles)
+            .columns([person_role::Column::Role, person_role::Column::PanelId])
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut rows = rows.into_iter();
+        let Some((
+            csrf_token,
+            last_seen_at,
+            expires_at,
+            person_id,
+            council_id,
+            team_id,
+            name,
+            active,
+            role,
+            panel,
+        )) = rows.next()
+        else {
+            return Ok(None);
+        };
+        let role_of = |role: Option<String>, panel: Option<String>| {
+            role.map(|r| (r, panel.filter(|p| !p.is_empty())))
+        };
+        let roles = role_of(role, panel)
+            .into_iter()
+            .chain(rows.filter_map(|r| role_of(r.8, r.9)))
+            .collect();
+        Ok(Some(SessionHolder {
+            csrf_token,
+            last_seen_at,
+            expires_at,
+            active,
+            name,
+            actor: Actor {
+                person_id,
+                council_id,
+                team_id,
+                roles,
+            },
+        }))
     }
 
     /// The actor and the person's name, from the same reads.

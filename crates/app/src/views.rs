@@ -514,26 +514,20 @@ impl App {
         Ok(out)
     }
 
-    /// Interim decisions awaiting ratification on a meeting (DEC-09), for those who work it.
-    pub async fn awaiting_ratification(
+    /// A meeting's agenda with the decisions between meetings awaiting ratification at it
+    /// (DEC-09), for those who work its panel: the agenda page, reading the meeting once.
+    pub async fn agenda_page(
         &self,
         actor: &Actor,
         meeting_id: &str,
-    ) -> Result<Vec<interim_decision::Model>, AppError> {
-        let m = self.meeting_for(actor, meeting_id).await?;
-        let (policy, panel) = self.panel(&m.panel_id)?;
-        crate::access::require_role(
-            policy,
-            actor,
-            &panel.id,
-            &panel_roles(policy, &panel.id),
-            "see this meeting",
-        )?;
-        Ok(interim_decision::Entity::find()
+    ) -> Result<(crate::panel_work::Agenda, Vec<interim_decision::Model>), AppError> {
+        let agenda = self.agenda(actor, meeting_id).await?;
+        let interims = interim_decision::Entity::find()
             .filter(interim_decision::Column::RatificationMeetingId.eq(meeting_id))
             .order_by_asc(interim_decision::Column::DecidedAt)
             .all(&self.db)
-            .await?)
+            .await?;
+        Ok((agenda, interims))
     }
 }
 

@@ -6,8 +6,7 @@ use crate::chain::{self, ChainBreak, ChainEvent, GENESIS};
 use crate::entity::{audit_event, council};
 use sea_orm::{AccessMode, ColumnTrait, DatabaseConnection, IsolationLevel, TransactionTrait};
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set, Statement,
-    Value,
+    ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set, Statement, Value,
 };
 use serde_json::Value as Json;
 
@@ -28,53 +27,86 @@ pub async fn append<C: ConnectionTrait>(
     now: chrono::DateTime<chrono::Utc>,
     e: NewEvent<'_>,
 ) -> Result<i64, DbErr> {
+    let seqs = append_many(txn, vec![(now, e)]).await?;
+    seqs.first()
+        .copied()
+        .ok_or_else(|| DbErr::Custom("no sequence number was given to the event".into()))
+}
+
+/// Appends events inside the caller's transaction, in the order given within each council,
+/// and returns their sequence numbers in the order given. Each council's row is updated
+/// twice and its events inserted in one statement, however many there are (a group of reads,
+/// P4); councils are taken in the order of their ids, so two transactions appending to the
+/// same councils wait for each other rather than deadlock.
+pub async fn append_many<C: ConnectionTrait>(
+    txn: &C,
+    events: Vec<(chrono::DateTime<chrono::Utc>, NewEvent<'_>)>,
+) -> Result<Vec<i64>, DbErr> {
     let backend = txn.get_database_backend();
-    let row = txn
-        .query_one_raw(Statement::from_sql_and_values(
+    let mut councils: Vec<&str> = events.iter().map(|(_, e)| e.council_id).collect();
+    councils.sort_unstable();
+    councils.dedup();
+    let mut seqs = vec![0; events.len()];
+    for council_id in councils {
+        let mine: Vec<usize> = (0..events.len())
+            .filter(|&i| events[i].1.council_id == council_id)
+            .collect();
+        let count = i64::try_from(mine.len()).map_err(|e| DbErr::Custom(e.to_string()))?;
+        let row = txn
+            .query_one_raw(Statement::from_sql_and_values(
+                backend,
+                "UPDATE council SET audit_seq = audit_seq + $1 WHERE id = $2 RETURNING audit_seq, audit_head",
+                [Value::from(count), Value::from(council_id)],
+            ))
+            .await?
+            .ok_or_else(|| DbErr::RecordNotFound(format!("council {council_id}")))?;
+        let last: i64 = row.try_get("", "audit_seq")?;
+        let mut prev: String = row.try_get("", "audit_head")?;
+        let mut rows = Vec::with_capacity(mine.len());
+        for (k, &i) in mine.iter().enumerate() {
+            let (now, e) = &events[i];
+            let seq = last - count + 1 + k as i64;
+            let mut event = ChainEvent {
+                id: uuid::Uuid::now_v7().to_string(),
+                council_id: council_id.to_string(),
+                seq,
+                at: now.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
+                actor_id: e.actor_id.map(str::to_string),
+                action: e.action.to_string(),
+                entity: e.entity.to_string(),
+                entity_id: e.entity_id.to_string(),
+                detail: e.detail.to_string(),
+                prev_hash: prev.clone(),
+                hash: String::new(),
+            };
+            event.hash = chain::hash_event(&prev, &event);
+            prev = event.hash.clone();
+            seqs[i] = seq;
+            rows.push(audit_event::ActiveModel {
+                id: Set(event.id),
+                council_id: Set(event.council_id),
+                seq: Set(event.seq),
+                at: Set(event.at),
+                actor_id: Set(event.actor_id),
+                action: Set(event.action),
+                entity: Set(event.entity),
+                entity_id: Set(event.entity_id),
+                detail: Set(event.detail),
+                prev_hash: Set(event.prev_hash),
+                hash: Set(event.hash),
+            });
+        }
+        audit_event::Entity::insert_many(rows)
+            .exec_without_returning(txn)
+            .await?;
+        txn.execute_raw(Statement::from_sql_and_values(
             backend,
-            "UPDATE council SET audit_seq = audit_seq + 1 WHERE id = $1 RETURNING audit_seq, audit_head",
-            [Value::from(e.council_id)],
+            "UPDATE council SET audit_head = $1 WHERE id = $2",
+            [Value::from(prev), Value::from(council_id)],
         ))
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound(format!("council {}", e.council_id)))?;
-    let seq: i64 = row.try_get("", "audit_seq")?;
-    let prev: String = row.try_get("", "audit_head")?;
-    let mut event = ChainEvent {
-        id: uuid::Uuid::now_v7().to_string(),
-        council_id: e.council_id.to_string(),
-        seq,
-        at: now.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
-        actor_id: e.actor_id.map(str::to_string),
-        action: e.action.to_string(),
-        entity: e.entity.to_string(),
-        entity_id: e.entity_id.to_string(),
-        detail: e.detail.to_string(),
-        prev_hash: prev.clone(),
-        hash: String::new(),
-    };
-    event.hash = chain::hash_event(&prev, &event);
-    audit_event::ActiveModel {
-        id: Set(event.id.clone()),
-        council_id: Set(event.council_id.clone()),
-        seq: Set(event.seq),
-        at: Set(event.at.clone()),
-        actor_id: Set(event.actor_id.clone()),
-        action: Set(event.action.clone()),
-        entity: Set(event.entity.clone()),
-        entity_id: Set(event.entity_id.clone()),
-        detail: Set(event.detail.clone()),
-        prev_hash: Set(event.prev_hash.clone()),
-        hash: Set(event.hash.clone()),
+        .await?;
     }
-    .insert(txn)
-    .await?;
-    txn.execute_raw(Statement::from_sql_and_values(
-        backend,
-        "UPDATE council SET audit_head = $1 WHERE id = $2",
-        [Value::from(event.hash.clone()), Value::from(e.council_id)],
-    ))
-    .await?;
-    Ok(seq)
+    Ok(seqs)
 }
 
 /// What `verify` found.

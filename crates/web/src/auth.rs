@@ -158,25 +158,14 @@ pub async fn open_session(app: &App, person_id: &str) -> Result<NewSession, AppE
 pub async fn resolve(app: &App, token: &str) -> Result<Option<(Actor, String, String)>, AppError> {
     let now = app.now();
     let key = session_key(token);
-    let Some(s) = session::Entity::find_by_id(key.clone())
-        .one(&app.db)
-        .await?
-    else {
+    let Some(s) = app.session_holder(&key).await? else {
         return Ok(None);
     };
-    if s.expires_at <= now || s.last_seen_at + IDLE_TIMEOUT <= now {
+    // A lapsed session, or any session of a disabled account, ends at once.
+    if s.expires_at <= now || s.last_seen_at + IDLE_TIMEOUT <= now || !s.active {
         session::Entity::delete_by_id(key).exec(&app.db).await?;
         return Ok(None);
     }
-    let (actor, name) = match app.actor_named(&s.person_id).await {
-        Ok(a) => a,
-        // A disabled account's sessions end at once.
-        Err(AppError::Forbidden { .. }) | Err(AppError::NotFound(_)) => {
-            session::Entity::delete_by_id(key).exec(&app.db).await?;
-            return Ok(None);
-        }
-        Err(e) => return Err(e),
-    };
     if now - s.last_seen_at > Duration::minutes(1) {
         session::Entity::update_many()
             .col_expr(session::Column::LastSeenAt, Expr::value(now))
@@ -184,7 +173,7 @@ pub async fn resolve(app: &App, token: &str) -> Result<Option<(Actor, String, St
             .exec(&app.db)
             .await?;
     }
-    Ok(Some((actor, s.csrf_token, name)))
+    Ok(Some((s.actor, s.csrf_token, s.name)))
 }
 
 pub async fn sign_out(app: &App, token: &str) -> Result<(), AppError> {

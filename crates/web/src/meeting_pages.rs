@@ -46,15 +46,11 @@ async fn show_agenda(
     posted: &Posted,
     problems: &Problems,
 ) -> Response {
-    let a = match state.app.agenda(&s.actor, id).await {
+    let (a, interims) = match state.app.agenda_page(&s.actor, id).await {
         Ok(a) => a,
         Err(e) => return error_page(state, &e),
     };
-    let interims: Vec<_> = state
-        .app
-        .awaiting_ratification(&s.actor, id)
-        .await
-        .unwrap_or_default()
+    let interims: Vec<_> = interims
         .into_iter()
         .map(|i| context! { id => i.id, request => i.request, status => i.status })
         .collect();
