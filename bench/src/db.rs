@@ -4,10 +4,12 @@
 //! - `db-bench p2 DATABASE_URL [PAIRS] [SECONDS]`: recording a decision (rules, decision,
 //!   money and review rows, audit event, commit) against one raw single-row INSERT transaction
 //!   on the same connection pool, so at the same durability setting; then, on SQLite, 64
-//!   concurrent writers recording decisions, counting busy and other errors.
+//!   concurrent writers recording decisions, counting busy and other errors; and how many
+//!   statements a decision sends.
 //! - `db-bench p3 DATABASE_URL EMAIL [PAIRS]`: the spending report (committed spend by panel,
 //!   quarter and category over ten financial years) through its use case, as EMAIL, against the
 //!   same statement typed into `sqlite3` or `psql` (timed by the tool itself), and the plan.
+//!   Each pair times three runs of each side and takes the median of the last two.
 //!
 //! The database must hold demo data (`carepanel demo seed`). P2 adds its own agenda items,
 //! copies of a listed one, so run it on a copy of the seeded database.
@@ -288,6 +290,23 @@ async fn p2(url: &str, pairs: usize, seconds: f64) -> Result<()> {
         median(inserts),
         median(ratios)
     );
+    // What a decision sends, counted on a connection of its own after the timed runs: every
+    // statement sea-orm executes (BEGIN and COMMIT are not among them), against the baseline's one.
+    let mut counted = open(url, clock.clone()).await?;
+    let statements = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let seen = statements.clone();
+    counted.db.set_metric_callback(move |_| {
+        seen.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    });
+    let (o, _, first) = decide_for(&counted, &p, 1, 0.5).await?;
+    if o.done == 0 {
+        bail!("no decision to count: {}", first.unwrap_or_default());
+    }
+    println!(
+        "P2 statements: {:.1} per decision besides BEGIN and COMMIT, over {} decisions (the baseline sends 1)",
+        statements.load(std::sync::atomic::Ordering::Relaxed) as f64 / o.done as f64,
+        o.done
+    );
     if sqlite {
         let (o, dt, first) = decide_for(&app, &p, 64, seconds).await?;
         println!(
@@ -424,15 +443,21 @@ async fn p3(url: &str, email: &str, pairs: usize) -> Result<()> {
     let mut apps = Vec::new();
     let mut tools = Vec::new();
     for pair in 1..=pairs {
-        let started = Instant::now();
-        let r = app
-            .spend_report(&actor, period)
-            .await
-            .map_err(|e: AppError| anyhow!(e))?;
-        let app_ms = started.elapsed().as_secs_f64() * 1000.0;
-        if r.rows.len() != report.rows.len() {
-            bail!("the report changed between runs");
+        // Each side treated alike: three runs, the first discarded (it warms the connection
+        // and the cache after the other side ran), the median of the other two.
+        let mut app_times = Vec::new();
+        for _ in 0..3 {
+            let started = Instant::now();
+            let r = app
+                .spend_report(&actor, period)
+                .await
+                .map_err(|e: AppError| anyhow!(e))?;
+            app_times.push(started.elapsed().as_secs_f64() * 1000.0);
+            if r.rows.len() != report.rows.len() {
+                bail!("the report changed between runs");
+            }
         }
+        let app_ms = median(app_times[1..].to_vec());
         let times = tool_times(url, &sql, 3)?;
         let tool_ms = median(times[1..].to_vec());
         println!(
