@@ -22,7 +22,7 @@ use carepanel_store::entity::{
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, ExprTrait,
-    PaginatorTrait, QueryFilter, Set,
+    PaginatorTrait, QueryFilter, QuerySelect, Set,
 };
 use serde_json::json;
 
@@ -140,21 +140,54 @@ impl App {
         Ok(q.exec(txn).await?.rows_affected == 1)
     }
 
-    /// An agenda item and its meeting.
+    /// An agenda item and its meeting, in one read.
     async fn item_and_meeting<C: ConnectionTrait>(
         &self,
         c: &C,
         item_id: &str,
     ) -> Result<(agenda_item::Model, meeting::Model), AppError> {
-        let item = agenda_item::Entity::find_by_id(item_id.to_string())
+        let to_meeting = agenda_item::Entity::belongs_to(meeting::Entity)
+            .from(agenda_item::Column::MeetingId)
+            .to(meeting::Column::Id)
+            .into();
+        match agenda_item::Entity::find_by_id(item_id.to_string())
+            .join(sea_orm::JoinType::InnerJoin, to_meeting)
+            .select_also(meeting::Entity)
             .one(c)
             .await?
-            .ok_or_else(|| AppError::NotFound(format!("agenda item {item_id}")))?;
-        let m = meeting::Entity::find_by_id(item.meeting_id.clone())
-            .one(c)
-            .await?
-            .ok_or_else(|| AppError::NotFound(format!("meeting {}", item.meeting_id)))?;
-        Ok((item, m))
+        {
+            Some((item, Some(m))) => Ok((item, m)),
+            _ => Err(AppError::NotFound(format!("agenda item {item_id}"))),
+        }
+    }
+
+    /// Takes the lock of an agenda item's meeting, as [`App::lock_meeting`] does, found from the
+    /// item in the same statement.
+    async fn lock_meeting_of_item(
+        &self,
+        txn: &DatabaseTransaction,
+        item_id: &str,
+    ) -> Result<(), AppError> {
+        let locked = meeting::Entity::update_many()
+            .col_expr(
+                meeting::Column::Version,
+                Expr::col(meeting::Column::Version).add(1),
+            )
+            .filter(
+                meeting::Column::Id.in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(agenda_item::Column::MeetingId)
+                        .from(agenda_item::Entity)
+                        .and_where(agenda_item::Column::Id.eq(item_id))
+                        .to_owned(),
+                ),
+            )
+            .exec(txn)
+            .await?;
+        if locked.rows_affected == 0 {
+            return Err(AppError::NotFound(format!("agenda item {item_id}")));
+        }
+        Ok(())
     }
 
     /// Takes the meeting row's lock (PostgreSQL) or the write lock (SQLite) before its agenda
@@ -513,12 +546,8 @@ impl App {
     ) -> Result<String, AppError> {
         self.retrying(|| async {
             let txn = self.begin().await?;
-            let found = agenda_item::Entity::find_by_id(item_id.to_string())
-                .one(&txn)
-                .await?
-                .ok_or_else(|| AppError::NotFound(format!("agenda item {item_id}")))?;
-            // Hold the meeting while its agenda changes; then read the item again.
-            self.lock_meeting(&txn, &found.meeting_id).await?;
+            // Hold the meeting while its agenda changes; then read the item.
+            self.lock_meeting_of_item(&txn, item_id).await?;
             let (item, m) = self.item_and_meeting(&txn, item_id).await?;
             same_council(actor, &m.council_id)?;
             let (policy, panel) = self.panel(&m.panel_id)?;
