@@ -1,5 +1,6 @@
 //! The command line's contract: what-if answers as one JSON object, exit 0 when answered (even
-//! "not allowed"), exit 2 with a clear message for bad input; policy check and show.
+//! "not allowed"), exit 2 with a clear message for bad input; policy check and show; the
+//! spending report as CSV.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::Value;
@@ -413,5 +414,96 @@ fn migrate_audit_verify_backup_and_restore_from_the_command_line() {
     let out = carepanel(&["migrate", "--database", "mysql://nowhere"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("sqlite://PATH or postgres://"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn fin_05_spending_report_as_csv_from_the_command_line() {
+    let dir = std::env::temp_dir().join(format!("carepanel-spend-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}/s.db?mode=rwc", dir.display());
+    let seeded = carepanel(&[
+        "demo",
+        "seed",
+        "--database",
+        &db,
+        "--scale",
+        "s",
+        "--until",
+        "2026-11-25",
+    ]);
+    assert_eq!(
+        seeded.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+    let report = |who: &str, from: &str| {
+        carepanel(&[
+            "reports",
+            "spend",
+            "--database",
+            &db,
+            "--as",
+            who,
+            "--from",
+            from,
+            "--to",
+            "fy-2026",
+        ])
+    };
+    let out = report("finance-officer@bexley.example", "fy-2025");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(
+        lines[0],
+        [
+            "panel_id",
+            "panel",
+            "financial_year",
+            "quarter",
+            "category",
+            "commitments",
+            "total_pounds"
+        ]
+    );
+    let (cells, total) = (&lines[1..lines.len() - 1], &lines[lines.len() - 1]);
+    assert!(cells.len() > 4, "a year of Bexley's spending: {csv}");
+    let pence = |p: &str| -> i64 {
+        let (pounds, pence) = p.split_once('.').unwrap();
+        pounds.parse::<i64>().unwrap() * 100 + pence.parse::<i64>().unwrap()
+    };
+    for c in cells {
+        assert_eq!(c[0], "bexley-rcp", "only Bexley's panel: {c:?}");
+        assert!(["2025", "2026"].contains(&c[2]), "{c:?}");
+        assert!(["Q1", "Q2", "Q3", "Q4"].contains(&c[3]), "{c:?}");
+    }
+    assert_eq!(total[0], "total");
+    assert_eq!(total[1], "2025-04-01 to 2027-03-31");
+    assert_eq!(
+        total[5].parse::<i64>().unwrap(),
+        cells
+            .iter()
+            .map(|c| c[5].parse::<i64>().unwrap())
+            .sum::<i64>()
+    );
+    assert_eq!(
+        pence(total[6]),
+        cells.iter().map(|c| pence(c[6])).sum::<i64>()
+    );
+    // A social worker may not see it; a bad year names the option and the rule.
+    let refused = report("worker11@bexley.example", "fy-2025");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("FIN-05"));
+    let bad = report("finance-officer@bexley.example", "2020");
+    assert_eq!(bad.status.code(), Some(2));
+    let why = String::from_utf8_lossy(&bad.stderr);
+    assert!(why.contains("--from") && why.contains("FIN-05"), "{why}");
     std::fs::remove_dir_all(&dir).ok();
 }

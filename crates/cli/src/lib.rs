@@ -5,6 +5,7 @@ pub mod context;
 mod data_cmd;
 mod documents_cmd;
 mod policy_cmd;
+mod reports_cmd;
 mod tokens_cmd;
 mod whatif_cmd;
 
@@ -60,6 +61,9 @@ enum Command {
     /// Documents as PDF: the panel pack, a decision sheet, the minutes.
     #[command(subcommand)]
     Documents(documents_cmd::Documents),
+    /// Reports: committed spend by panel, quarter and category (FIN-05), as CSV.
+    #[command(subcommand)]
+    Reports(reports_cmd::Reports),
     /// API tokens: make, list and revoke a person's tokens.
     #[command(subcommand)]
     Tokens(tokens_cmd::Tokens),
@@ -140,6 +144,10 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Documents(cmd) => {
             let loaded = context::load(cli.policies, cli.bank_holidays)?;
             documents_cmd::run(loaded, cmd)
+        }
+        Command::Reports(cmd) => {
+            let loaded = context::load(cli.policies, cli.bank_holidays)?;
+            reports_cmd::run(loaded, cmd)
         }
         Command::Tokens(cmd) => {
             let loaded = context::load(cli.policies, cli.bank_holidays)?;
