@@ -208,13 +208,34 @@ impl App {
         r: &carepanel_store::entity::referral::Model,
     ) -> Result<About, AppError> {
         let (_, panel) = self.panel(&r.panel_id)?;
-        let case_id = carepanel_store::entity::child::Entity::find_by_id(r.child_id.clone())
-            .one(c)
-            .await?
-            .map(|k| k.case_system_id)
-            .unwrap_or_default();
+        // The child's case ID and the presenter (if their account is enabled) in one read.
+        let row = c
+            .query_one_raw(sea_orm::Statement::from_sql_and_values(
+                c.get_database_backend(),
+                "SELECT c.case_system_id, p.name, p.email FROM child c \
+                 LEFT JOIN person p ON p.id = $2 AND p.active = $3 WHERE c.id = $1",
+                [
+                    sea_orm::Value::from(r.child_id.clone()),
+                    sea_orm::Value::from(r.author_id.clone()),
+                    sea_orm::Value::from(true),
+                ],
+            ))
+            .await?;
+        let (case_id, author) = match row {
+            Some(row) => {
+                let name: Option<String> = row.try_get("", "name")?;
+                let email: Option<String> = row.try_get("", "email")?;
+                (
+                    row.try_get("", "case_system_id")?,
+                    name.zip(email)
+                        .map(|(name, email)| Recipient { name, email }),
+                )
+            }
+            // No such child: the message still goes to the presenter, without a case ID.
+            None => (String::new(), self.recipient(c, &r.author_id).await?),
+        };
         Ok(About {
-            author: self.recipient(c, &r.author_id).await?,
+            author,
             panel: panel.name.clone(),
             category: panel
                 .category(&r.category)

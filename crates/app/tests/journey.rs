@@ -414,7 +414,8 @@ async fn bexley_journey_on_both_backends() {
         let due = queued(app, "review-due").await;
         assert_eq!(recipients(&due), vec!["sw@bexley.example"]);
         assert!(
-            due[0].subject.contains("25 February 2027"),
+            due[0].subject.contains("25 February 2027")
+                && due[0].subject.contains("for case LL-100234"),
             "{}",
             due[0].subject
         );
