@@ -163,18 +163,8 @@ def database_checks():
                " (SELECT entity_id FROM audit_event WHERE action = 'referral.create'))"
                " + (SELECT count(*) FROM interim_decision WHERE id NOT IN"
                " (SELECT entity_id FROM audit_event WHERE action = 'interim.take'))")
-    if DATABASE.startswith("sqlite://"):
-        import sqlite3
-        con = sqlite3.connect(DATABASE[len("sqlite://"):].split("?")[0])
-        tokens, events, unrecorded = (con.execute(q).fetchone()[0] for q in queries)
-        integrity = con.execute("PRAGMA integrity_check").fetchone()[0]
-        con.close()
-    else:
-        def one(q):
-            out = subprocess.run(["psql", DATABASE, "-tA", "-c", q], capture_output=True, text=True, check=True)
-            return int(out.stdout.strip())
-        tokens, events, unrecorded = (one(q) for q in queries)
-        integrity = "ok"
+    tokens, events, unrecorded = (int(query(q)) for q in queries)
+    integrity = query("PRAGMA integrity_check") if DATABASE.startswith("sqlite://") else "ok"
     return tokens, events, unrecorded, integrity
 
 

@@ -168,23 +168,14 @@ impl App {
         txn: &DatabaseTransaction,
         item_id: &str,
     ) -> Result<(), AppError> {
-        let locked = meeting::Entity::update_many()
-            .col_expr(
-                meeting::Column::Version,
-                Expr::col(meeting::Column::Version).add(1),
-            )
-            .filter(
-                meeting::Column::Id.in_subquery(
-                    sea_orm::sea_query::Query::select()
-                        .column(agenda_item::Column::MeetingId)
-                        .from(agenda_item::Entity)
-                        .and_where(agenda_item::Column::Id.eq(item_id))
-                        .to_owned(),
-                ),
-            )
-            .exec(txn)
-            .await?;
-        if locked.rows_affected == 0 {
+        let meeting_of_item = meeting::Column::Id.in_subquery(
+            sea_orm::sea_query::Query::select()
+                .column(agenda_item::Column::MeetingId)
+                .from(agenda_item::Entity)
+                .and_where(agenda_item::Column::Id.eq(item_id))
+                .to_owned(),
+        );
+        if lock_meetings(txn, meeting_of_item).await? == 0 {
             return Err(AppError::NotFound(format!("agenda item {item_id}")));
         }
         Ok(())
@@ -197,14 +188,7 @@ impl App {
         txn: &DatabaseTransaction,
         meeting_id: &str,
     ) -> Result<(), AppError> {
-        meeting::Entity::update_many()
-            .col_expr(
-                meeting::Column::Version,
-                Expr::col(meeting::Column::Version).add(1),
-            )
-            .filter(meeting::Column::Id.eq(meeting_id))
-            .exec(txn)
-            .await?;
+        lock_meetings(txn, meeting::Column::Id.eq(meeting_id)).await?;
         Ok(())
     }
 
@@ -1089,4 +1073,21 @@ impl App {
         })
         .await
     }
+}
+
+/// Bumps the version of the meetings matching `which`, which takes their rows' locks until the
+/// transaction ends; returns how many there were.
+async fn lock_meetings(
+    txn: &DatabaseTransaction,
+    which: sea_orm::sea_query::SimpleExpr,
+) -> Result<u64, AppError> {
+    Ok(meeting::Entity::update_many()
+        .col_expr(
+            meeting::Column::Version,
+            Expr::col(meeting::Column::Version).add(1),
+        )
+        .filter(which)
+        .exec(txn)
+        .await?
+        .rows_affected)
 }

@@ -289,6 +289,11 @@ pub struct NewChild<'a> {
     pub looked_after: bool,
 }
 
+/// A stored role as the actor holds it: an empty panel means every panel of the council.
+fn role_on(role: String, panel: Option<String>) -> (String, Option<String>) {
+    (role, panel.filter(|p| !p.is_empty()))
+}
+
 /// A session and the person holding it, as one read gives them ([`App::session_holder`]).
 pub struct SessionHolder {
     pub csrf_token: String,
@@ -370,9 +375,7 @@ impl App {
         else {
             return Ok(None);
         };
-        let role_of = |role: Option<String>, panel: Option<String>| {
-            role.map(|r| (r, panel.filter(|p| !p.is_empty())))
-        };
+        let role_of = |role: Option<String>, panel| role.map(|r| role_on(r, panel));
         let roles = role_of(role, panel)
             .into_iter()
             .chain(rows.filter_map(|r| role_of(r.8, r.9)))
@@ -413,7 +416,7 @@ impl App {
             team_id: p.team_id,
             roles: roles
                 .into_iter()
-                .map(|r| (r.role, (!r.panel_id.is_empty()).then_some(r.panel_id)))
+                .map(|r| role_on(r.role, Some(r.panel_id)))
                 .collect(),
         };
         Ok((actor, p.name))
