@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Where a page's time goes: the release server under valgrind's callgrind, which counts
 instructions (repeatable whatever else the machine is doing), while one client asks for the
-agenda page REQUESTS times on one kept-alive connection after warming up. Prints the instructions per request and the
+agenda page (or, with PAGE `child`, a child's history, a read whose audit event is written
+before the page is sent) REQUESTS times on one kept-alive connection after warming up. Prints the instructions per request and the
 functions that cost most, and how often SQLite compiled a statement again
 (`sqlite3Reprepare`).
 
-usage: profile.py BIN DATABASE_URL [REQUESTS]
+usage: profile.py BIN DATABASE_URL [REQUESTS] [agenda|child]
 """
 import http.client
 import os
@@ -16,10 +17,12 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from pages import agenda_meeting, call, sign_in  # noqa: E402
+from pages import agenda_meeting, call, sign_in, sql  # noqa: E402
 
 BIN, DATABASE = sys.argv[1], sys.argv[2]
 REQUESTS = int(sys.argv[3]) if len(sys.argv) > 3 else 100
+PAGE = sys.argv[4] if len(sys.argv) > 4 else "agenda"
+assert PAGE in ("agenda", "child"), f"page {PAGE}: agenda or child"
 PORT = 8209
 BASE = f"http://127.0.0.1:{PORT}"
 
@@ -42,6 +45,10 @@ def main():
         cookie = sign_in(BASE, "admin.bexley-rcp@bexley.example")
         jar = {"__Host-carepanel-session": cookie.split("=", 1)[1]}
         page = f"/meetings/{meeting}"
+        if PAGE == "child":
+            child = sql(DATABASE, f"""SELECT r.child_id FROM referral r JOIN agenda_item a
+                ON a.referral_id = r.id WHERE a.meeting_id = '{meeting}' ORDER BY r.child_id LIMIT 1""")
+            page = f"/children/{child}"
         for _ in range(20):
             status, _ = call(BASE, "GET", page, jar)
             assert status == 200, status
@@ -81,7 +88,7 @@ def main():
             reprepares = sum(int(n.replace(",", "")) for c in callers
                              for n in re.findall(r"\(([\d,]+)x\)", c))
             break
-    print(f"profile: {REQUESTS} agenda requests, {total / max(REQUESTS, 1) / 1e6:.2f} M instructions "
+    print(f"profile: {REQUESTS} {PAGE} requests, {total / max(REQUESTS, 1) / 1e6:.2f} M instructions "
           f"a request, sqlite3Reprepare called {reprepares} times; callgrind output {out}")
     print("\n".join(report.splitlines()[:40]))
 

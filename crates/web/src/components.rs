@@ -1,28 +1,26 @@
 //! GOV.UK Frontend components as minijinja macros, one file per component under
-//! `templates/govuk/`. Each macro takes the same parameters as the component's Nunjucks macro
-//! and renders the same markup; `tests/govuk_fixtures.rs` checks them against the `fixtures.json`
-//! that the pinned `govuk-frontend` package ships.
+//! `templates/govuk/`, and, for the five that every page or every table row renders (skip link,
+//! generic header, service navigation, table, tag), as Rust functions (`components/native.rs`). Each takes
+//! the same parameters as the component's Nunjucks macro and renders the same markup;
+//! `tests/govuk_fixtures.rs` checks them against the `fixtures.json` that the pinned
+//! `govuk-frontend` package ships.
 //!
-//! Use one from a page with, for example:
+//! Use a macro from a page with, for example:
 //!
 //! ```jinja
 //! {% from "govuk/button.html" import govukButton %}
 //! {{ govukButton({"text": "Save and continue"}) }}
 //! ```
+//!
+//! and a function without the import: `{{ govukTag({"text": "Listed"}) }}`.
+
+mod native;
 
 use minijinja::value::ValueKind;
 use minijinja::{AutoEscape, Environment, Error, Output, State, Value};
 
 /// Every component template: its name in the environment and its text.
 pub const COMPONENTS: &[(&str, &str)] = &[
-    (
-        "govuk/generic-header.html",
-        include_str!("../templates/govuk/generic-header.html"),
-    ),
-    (
-        "govuk/service-navigation.html",
-        include_str!("../templates/govuk/service-navigation.html"),
-    ),
     (
         "govuk/back-link.html",
         include_str!("../templates/govuk/back-link.html"),
@@ -92,20 +90,8 @@ pub const COMPONENTS: &[(&str, &str)] = &[
         include_str!("../templates/govuk/select.html"),
     ),
     (
-        "govuk/skip-link.html",
-        include_str!("../templates/govuk/skip-link.html"),
-    ),
-    (
         "govuk/summary-list.html",
         include_str!("../templates/govuk/summary-list.html"),
-    ),
-    (
-        "govuk/table.html",
-        include_str!("../templates/govuk/table.html"),
-    ),
-    (
-        "govuk/tag.html",
-        include_str!("../templates/govuk/tag.html"),
     ),
     (
         "govuk/textarea.html",
@@ -121,6 +107,7 @@ pub const COMPONENTS: &[(&str, &str)] = &[
 /// environment.
 pub fn register(env: &mut Environment<'static>) {
     add_functions(env);
+    native::register(env);
     for (name, text) in COMPONENTS {
         // Part of the binary; a broken one fails the fixture tests.
         let _ = env.add_template(name, text);
@@ -231,8 +218,13 @@ fn js_string(value: &Value) -> String {
 ///   none or undefined gives an empty value. An optional attribute whose value is `true` is
 ///   output by name alone, and one whose value is none, undefined or `false` is left out.
 fn attributes(value: Value) -> Result<Value, Error> {
+    attributes_text(&value).map(Value::from_safe_string)
+}
+
+/// [`attributes`] as text.
+fn attributes_text(value: &Value) -> Result<String, Error> {
     if let Some(text) = value.as_str() {
-        return Ok(Value::from_safe_string(text.to_string()));
+        return Ok(text.to_string());
     }
     let mut out = String::new();
     if value.kind() == ValueKind::Map {
@@ -263,7 +255,7 @@ fn attributes(value: Value) -> Result<Value, Error> {
             }
         }
     }
-    Ok(Value::from_safe_string(out))
+    Ok(out)
 }
 
 /// Whether a value is the boolean `expected` (not merely truthy or falsy).
