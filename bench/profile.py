@@ -27,6 +27,26 @@ PORT = 8209
 BASE = f"http://127.0.0.1:{PORT}"
 
 
+def cpu_ticks(pid):
+    """Processor time a process has used, in clock ticks (user and system, all threads)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def wait_until_idle(pid, quiet=3, most=600):
+    """Waits until the process has used no processor time for `quiet` seconds."""
+    last, still = cpu_ticks(pid), 0
+    for _ in range(most):
+        time.sleep(1)
+        now = cpu_ticks(pid)
+        still = still + 1 if now == last else 0
+        last = now
+        if still >= quiet:
+            return
+    raise SystemExit(f"the server was still busy after {most} s")
+
+
 def main():
     out = tempfile.NamedTemporaryFile(prefix="carepanel-callgrind-", suffix=".out", delete=False).name
     server = subprocess.Popen(
@@ -53,8 +73,8 @@ def main():
             status, _ = call(BASE, "GET", page, jar)
             assert status == 200, status
         # The review reminders run once as the server starts; let them finish, so the profile
-        # holds the requests alone.
-        time.sleep(10)
+        # holds the requests alone: wait until the server has used no processor time for 3 s.
+        wait_until_idle(server.pid)
         # One kept-alive connection, as a browser or the load generator uses.
         conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=600)
         headers = {"Cookie": f"__Host-carepanel-session={jar['__Host-carepanel-session']}"}

@@ -5,8 +5,10 @@
 //! events of reads happening at the same moment are committed together, in one write
 //! transaction and one flush to disk, rather than one transaction each (P4). Whichever read
 //! finds no group being written starts one on its own task, so that a reader who goes away
-//! (a closed browser tab) cannot leave the others waiting; that task takes every event waiting
-//! when it starts, commits them, answers their readers, and goes round again until none wait.
+//! (a closed browser tab) cannot leave the others waiting. That task first yields to the other
+//! requests ready to run, so that the reads happening at the same moment have joined; begins
+//! the transaction; takes every event waiting by then; commits them, answers their readers, and
+//! goes round again until none wait.
 //! Each instance groups its own readers; the hash chain is extended per council inside the
 //! transaction exactly as for any other event.
 
@@ -47,11 +49,18 @@ impl std::fmt::Debug for ReadLog {
 /// The most events one transaction carries.
 const MOST_IN_A_GROUP: usize = 256;
 
+/// The most times the writer yields, waiting for more reads to join a group.
+const MOST_YIELDS: usize = 8;
+
 impl ReadLog {
     fn take(&self, most: usize) -> Vec<Waiting> {
         let mut w = self.waiting.lock().unwrap_or_else(|p| p.into_inner());
         let n = w.len().min(most);
         w.drain(..n).collect()
+    }
+
+    fn len(&self) -> usize {
+        self.waiting.lock().unwrap_or_else(|p| p.into_inner()).len()
     }
 
     fn is_empty(&self) -> bool {
@@ -111,15 +120,19 @@ impl App {
     async fn write_reads(&self) {
         let _guard = Unwind(&self.reads);
         loop {
-            loop {
-                let group = self.reads.take(MOST_IN_A_GROUP);
-                if group.is_empty() {
-                    break;
-                }
+            while !self.reads.is_empty() {
+                self.let_others_join().await;
+                let group = Mutex::new(Vec::new());
                 let result = self
                     .retrying(|| self.write_group(&group))
                     .await
                     .map_err(|e| e.to_string());
+                let mut group = group.into_inner().unwrap_or_else(|p| p.into_inner());
+                if result.is_err() && group.is_empty() {
+                    // The transaction did not begin: the reads waiting are refused rather than
+                    // tried again at once, for ever.
+                    group = self.reads.take(MOST_IN_A_GROUP);
+                }
                 for (_, tx) in group {
                     let _ = tx.send(result.clone());
                 }
@@ -131,11 +144,37 @@ impl App {
         }
     }
 
-    async fn write_group(&self, group: &[Waiting]) -> Result<(), AppError> {
+    /// Lets the requests ready to run reach their own reads' events before a group is taken:
+    /// yields to them, again while the reads waiting keep growing (at most `MOST_YIELDS`
+    /// times). A lone read waits one yield; sixteen at once are written together rather than
+    /// in groups of two or three, each a transaction of its own (P4).
+    async fn let_others_join(&self) {
+        let mut waiting = self.reads.len();
+        for _ in 0..MOST_YIELDS {
+            tokio::task::yield_now().await;
+            let now = self.reads.len();
+            if now == waiting {
+                return;
+            }
+            waiting = now;
+        }
+    }
+
+    /// Writes the events waiting, in one transaction, adding them to `group`. They are taken
+    /// once the transaction has begun, so that the reads that arrived while it began (on
+    /// SQLite, while it waited for the write lock) are in it too; a second attempt writes the
+    /// group again, with the reads that arrived since.
+    async fn write_group(&self, group: &Mutex<Vec<Waiting>>) -> Result<(), AppError> {
         let txn = self.begin().await?;
-        let events = group
+        let reads: Vec<ReadEvent> = {
+            let mut group = group.lock().unwrap_or_else(|p| p.into_inner());
+            let room = MOST_IN_A_GROUP.saturating_sub(group.len());
+            group.extend(self.reads.take(room));
+            group.iter().map(|(e, _)| e.clone()).collect()
+        };
+        let events = reads
             .iter()
-            .map(|(e, _)| {
+            .map(|e| {
                 (
                     e.at,
                     NewEvent {
