@@ -145,6 +145,12 @@ def agenda_meeting(database, council):
         WHERE m.council_id = '{council}' GROUP BY a.meeting_id ORDER BY abs(count(*) - 12), a.meeting_id LIMIT 1""")
 
 
+def agenda_child(database, meeting):
+    """A child whose referral is on the meeting's agenda."""
+    return sql(database, f"""SELECT r.child_id FROM referral r JOIN agenda_item a ON a.referral_id = r.id
+        WHERE a.meeting_id = '{meeting}' ORDER BY r.child_id LIMIT 1""")
+
+
 def p1(bin_, baseline, database, pairs, seconds):
     council, who = "bexley", "admin.bexley-rcp@bexley.example"
     meeting = agenda_meeting(database, council)
@@ -183,8 +189,7 @@ def p1(bin_, baseline, database, pairs, seconds):
 def p4(bin_, unguarded, database, pairs, seconds):
     council, who = "bexley", "admin.bexley-rcp@bexley.example"
     meeting = agenda_meeting(database, council)
-    child = sql(database, f"""SELECT r.child_id FROM referral r JOIN agenda_item a ON a.referral_id = r.id
-        WHERE a.meeting_id = '{meeting}' ORDER BY r.child_id LIMIT 1""")
+    child = agenda_child(database, meeting)
     referral = sql(database, f"""SELECT referral_id FROM agenda_item WHERE meeting_id = '{meeting}'
         AND referral_id IS NOT NULL ORDER BY referral_id LIMIT 1""")
     guarded, g_base = serve(bin_, database, 8203)

@@ -17,7 +17,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from pages import agenda_meeting, call, sign_in, sql  # noqa: E402
+from pages import agenda_child, agenda_meeting, call, sign_in  # noqa: E402
 
 BIN, DATABASE = sys.argv[1], sys.argv[2]
 REQUESTS = int(sys.argv[3]) if len(sys.argv) > 3 else 100
@@ -66,9 +66,7 @@ def main():
         jar = {"__Host-carepanel-session": cookie.split("=", 1)[1]}
         page = f"/meetings/{meeting}"
         if PAGE == "child":
-            child = sql(DATABASE, f"""SELECT r.child_id FROM referral r JOIN agenda_item a
-                ON a.referral_id = r.id WHERE a.meeting_id = '{meeting}' ORDER BY r.child_id LIMIT 1""")
-            page = f"/children/{child}"
+            page = f"/children/{agenda_child(DATABASE, meeting)}"
         for _ in range(20):
             status, _ = call(BASE, "GET", page, jar)
             assert status == 200, status

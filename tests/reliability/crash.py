@@ -291,18 +291,6 @@ def meeting_writer(chair, csrf, items, today, acknowledged, stop):
             return
 
 
-def query(q):
-    """One value from the database."""
-    if DATABASE.startswith("sqlite://"):
-        import sqlite3
-        con = sqlite3.connect(DATABASE[len("sqlite://"):].split("?")[0])
-        value = con.execute(q).fetchone()[0]
-        con.close()
-        return value
-    out = subprocess.run(["psql", DATABASE, "-tA", "-c", q], capture_output=True, text=True, check=True)
-    return out.stdout.strip()
-
-
 def column(q):
     """The first column of every row, as text."""
     if DATABASE.startswith("sqlite://"):
@@ -312,7 +300,12 @@ def column(q):
         con.close()
         return values
     out = subprocess.run(["psql", DATABASE, "-tA", "-c", q], capture_output=True, text=True, check=True)
-    return out.stdout.split()
+    return out.stdout.splitlines()
+
+
+def query(q):
+    """One value from the database, as text."""
+    return column(q)[0]
 
 
 def listing(ids):

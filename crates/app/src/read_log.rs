@@ -64,10 +64,7 @@ impl ReadLog {
     }
 
     fn is_empty(&self) -> bool {
-        self.waiting
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .is_empty()
+        self.len() == 0
     }
 }
 

@@ -321,16 +321,13 @@ fn table(p: &Value) -> Result<String, Error> {
     if head.is_true() {
         out.push_str("<thead class=\"govuk-table__head\">\n<tr class=\"govuk-table__row\">\n");
         for item in head.try_iter()? {
-            out.push_str("<th scope=\"col\" class=\"govuk-table__header");
-            optional(&mut out, &item, "format", " govuk-table__header--");
-            optional(&mut out, &item, "classes", " ");
-            out.push('"');
-            optional_attribute(&mut out, &item, "colspan");
-            optional_attribute(&mut out, &item, "rowspan");
-            out.push_str(&attributes_text(&get(&item, "attributes"))?);
-            out.push('>');
-            html_or_text(&mut out, &item);
-            out.push_str("</th>\n");
+            cell(
+                &mut out,
+                &item,
+                "<th scope=\"col\" class=\"govuk-table__header",
+                Some(" govuk-table__header--"),
+                "</th>\n",
+            )?;
         }
         out.push_str("</tr>\n</thead>\n");
     }
@@ -340,31 +337,51 @@ fn table(p: &Value) -> Result<String, Error> {
     if !rows.is_undefined() && !rows.is_none() {
         for row in rows.try_iter()?.filter(Value::is_true) {
             out.push_str("<tr class=\"govuk-table__row\">\n");
-            for (index, cell) in row.try_iter()?.enumerate() {
+            for (index, item) in row.try_iter()?.enumerate() {
                 if index == 0 && first_cell_is_header {
-                    out.push_str("<th scope=\"row\" class=\"govuk-table__header");
+                    let open = "<th scope=\"row\" class=\"govuk-table__header";
+                    cell(&mut out, &item, open, None, "</th>\n")?;
                 } else {
-                    out.push_str("<td class=\"govuk-table__cell");
-                    optional(&mut out, &cell, "format", " govuk-table__cell--");
+                    let open = "<td class=\"govuk-table__cell";
+                    cell(
+                        &mut out,
+                        &item,
+                        open,
+                        Some(" govuk-table__cell--"),
+                        "</td>\n",
+                    )?;
                 }
-                optional(&mut out, &cell, "classes", " ");
-                out.push('"');
-                optional_attribute(&mut out, &cell, "colspan");
-                optional_attribute(&mut out, &cell, "rowspan");
-                out.push_str(&attributes_text(&get(&cell, "attributes"))?);
-                out.push('>');
-                html_or_text(&mut out, &cell);
-                out.push_str(if index == 0 && first_cell_is_header {
-                    "</th>\n"
-                } else {
-                    "</td>\n"
-                });
             }
             out.push_str("</tr>\n");
         }
     }
     out.push_str("</tbody>\n</table>");
     Ok(out)
+}
+
+/// A header or data cell: `open` up to the end of its class, the `format` class after
+/// `format_prefix` where the cell has one, the classes, span and attributes, the content and
+/// `close`.
+fn cell(
+    out: &mut String,
+    item: &Value,
+    open: &str,
+    format_prefix: Option<&str>,
+    close: &str,
+) -> Result<(), Error> {
+    out.push_str(open);
+    if let Some(prefix) = format_prefix {
+        optional(out, item, "format", prefix);
+    }
+    optional(out, item, "classes", " ");
+    out.push('"');
+    optional_attribute(out, item, "colspan");
+    optional_attribute(out, item, "rowspan");
+    out.push_str(&attributes_text(&get(item, "attributes"))?);
+    out.push('>');
+    html_or_text(out, item);
+    out.push_str(close);
+    Ok(())
 }
 
 fn tag(p: &Value) -> Result<String, Error> {
@@ -376,9 +393,7 @@ fn tag(p: &Value) -> Result<String, Error> {
     out.push_str(">\n  ");
     let html = get(p, "html");
     if html.is_true() {
-        if !html.is_undefined() {
-            out.push_str(html.to_string().trim());
-        }
+        out.push_str(html.to_string().trim());
     } else {
         print(&mut out, &get(p, "text"));
     }
